@@ -1,0 +1,1 @@
+"""gradverify's engine: compares the NumPy implementations with their torch references."""

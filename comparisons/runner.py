@@ -1,0 +1,94 @@
+"""A sweep: every selected op over random and edge-case samples, in each dtype."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from comparisons.compare import ERROR
+from comparisons.engine import check_case
+from comparisons.records import new_record
+from comparisons.sampling import RANDOM, case_seed
+from comparisons.spec import OpSpec, Variant
+
+DEFAULT_CASES = 6
+"""Random cases per op; every run adds one case per edge case of the op."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sample of one op: its kind (``random`` or an edge case) and its seed."""
+
+    kind: str
+    seed: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.seed}"
+
+    @classmethod
+    def parse(cls, text: str) -> Case:
+        """``KIND:SEED`` as printed in records' reproduce commands, e.g. ``ties:1234``."""
+        kind, sep, seed = text.rpartition(":")
+        if not sep or not kind or not seed.isdigit():
+            raise ValueError(f"--replay takes KIND:SEED (e.g. random:1234 or ties:1234), got {text!r}")
+        return cls(kind, int(seed))
+
+
+def cases_of(spec: OpSpec, run_seed: int, n_random: int) -> list[Case]:
+    """The edge cases of ``spec`` followed by ``n_random`` random ones, seeded per op."""
+    kinds = list(spec.edge_cases) + [RANDOM] * n_random
+    return [Case(kind, case_seed(run_seed, spec.name, i)) for i, kind in enumerate(kinds)]
+
+
+def reproduce_command(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
+    def command(variant: Variant) -> str:
+        args = ["gradverify", "run", "--ops", f"{spec.name}:{variant.name}", "--dtypes", dtype, "--replay", str(case)]
+        return shlex.join(args)
+
+    return command
+
+
+def sweep(
+    specs: list[OpSpec],
+    dtypes: list[str],
+    run_seed: int,
+    n_random: int,
+    replay: Case | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the records of one (op, case, dtype) at a time, so callers can stream them."""
+    # the samples are tiny: one thread avoids pool start-up costs and keeps timings stable
+    torch.set_num_threads(1)
+    for spec in specs:
+        if replay is not None and replay.kind not in (RANDOM, *spec.edge_cases):
+            continue
+        for case in [replay] if replay else cases_of(spec, run_seed, n_random):
+            for dtype in dtypes:
+                yield _check(spec, dtype, case)
+
+
+def _check(spec: OpSpec, dtype: str, case: Case) -> list[dict[str, Any]]:
+    command = reproduce_command(spec, dtype, case)
+    try:
+        return check_case(spec, dtype, case.kind, case.seed, reproduce=command)
+    except Exception as e:  # noqa: BLE001 - a broken spec or reference must not end the run
+        return [
+            new_record(
+                op=spec.name,
+                family=spec.family,
+                variant=v.name,
+                function=v.adapter.primary,
+                dtype=dtype,
+                case=case.kind,
+                seed=case.seed,
+                quantity="(case)",
+                status=ERROR,
+                diagnosis="internal_error",
+                reproduce=command(v),
+                message=f"the sample or reference of {spec.name} failed: {type(e).__name__}: {e}",
+            )
+            for v in spec.variants
+        ]

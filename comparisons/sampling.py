@@ -1,0 +1,80 @@
+"""Seeded random samples: shapes, values and labels, including the edge cases every run has.
+
+A sample is always drawn in float64 and then cast to the case's dtype, so the float32 and
+float64 runs of one case see the same values (up to float32 rounding).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+RANDOM = "random"
+"""The case kind of an ordinary random case; every other kind is a named edge case."""
+
+# Edge case kinds understood by the helpers below; a spec lists the ones that apply to it.
+N1, C2, D1, TIES, LARGE = "N=1", "C=2", "D=1", "ties", "large"
+
+
+@dataclass
+class Sample:
+    """One op input: named arrays (floats and integer labels) and static arguments."""
+
+    arrays: dict[str, np.ndarray]
+    static: dict[str, Any] = field(default_factory=dict)
+
+    def cast(self, dtype: np.dtype | str) -> Sample:
+        """A copy whose floating arrays have ``dtype``; integer arrays are copied unchanged."""
+        arrays = {
+            k: v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v.copy() for k, v in self.arrays.items()
+        }
+        return Sample(arrays, dict(self.static))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.arrays[name] if name in self.arrays else self.static[name]
+
+    def shape_text(self) -> str:
+        """Shapes of the arrays as ``name=(a, b)``, the way records print them."""
+        return " ".join(f"{k}={tuple(v.shape)}" for k, v in self.arrays.items())
+
+
+def case_seed(run_seed: int, op: str, index: int) -> int:
+    """The seed of case ``index`` of ``op``: independent of other ops and of run order."""
+    entropy = [run_seed, zlib.crc32(op.encode()), index]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint32)[0])
+
+
+def dims(rng: np.random.Generator, case: str, **ranges: tuple[int, int]) -> dict[str, int]:
+    """Draw each named size uniformly from its inclusive range; edge cases pin N, C or D."""
+    out = {name: int(rng.integers(lo, hi + 1)) for name, (lo, hi) in ranges.items()}
+    pinned = {N1: ("N", 1), C2: ("C", 2), D1: ("D", 1)}
+    if case in pinned and pinned[case][0] in out:
+        name, value = pinned[case]
+        out[name] = value
+    return out
+
+
+def values(rng: np.random.Generator, shape: tuple[int, ...], case: str, scale: float = 1.0) -> np.ndarray:
+    """Float64 values for ``shape``.
+
+    ``ties`` draws small integers (exact zeros and equal values appear often, and every sum of
+    products is exact, so kinks such as a zero hinge margin are hit exactly); ``large`` draws
+    values around 1e2 so scores reach ~1e3 (overflow in an unstable softmax); otherwise
+    standard normal values times ``scale``.
+    """
+    if case == TIES:
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    if case == LARGE:
+        return rng.standard_normal(shape) * 100.0
+    return rng.standard_normal(shape) * scale
+
+
+def labels(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    """N labels in [0, C): every class appears when N >= C, and labels repeat when N > C."""
+    if n >= c:
+        y = np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)])
+        return rng.permutation(y).astype(np.int64)
+    return rng.integers(0, c, size=n).astype(np.int64)

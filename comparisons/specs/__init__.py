@@ -1,0 +1,15 @@
+"""The op registry: one module per course file, each exporting ``SPECS``."""
+
+from __future__ import annotations
+
+from comparisons.spec import OpSpec
+from comparisons.specs import fc_net, layer_utils, layers, linear_svm, matrix_example, softmax
+
+SPECS: tuple[OpSpec, ...] = (
+    *linear_svm.SPECS,
+    *softmax.SPECS,
+    *layers.SPECS,
+    *layer_utils.SPECS,
+    *fc_net.SPECS,
+    *matrix_example.SPECS,
+)

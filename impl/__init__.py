@@ -1,0 +1,1 @@
+"""Hand-written NumPy neural-network code with hand-derived gradients."""

@@ -1,0 +1,47 @@
+"""Convenience layers composed from the primitives in impl.layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from impl.layers import affine_backward, affine_forward, relu_backward, relu_forward
+
+
+def affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
+    """
+    Convenience layer that performs an affine transform followed by a ReLU.
+
+    Inputs:
+    - x: A numpy array of shape (N, d_1, ..., d_k), input to the affine layer.
+    - w: A numpy array of shape (D, M), weights, D = d_1 * ... * d_k.
+    - b: A numpy array of shape (M,), biases.
+
+    Returns a tuple of:
+    - out: A numpy array of shape (N, M), output from the ReLU.
+    - cache: Object to give to the backward pass.
+    """
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Backward pass for the affine-relu convenience layer.
+
+    Inputs:
+    - dout: A numpy array of shape (N, M), upstream derivative.
+    - cache: The cache returned by affine_relu_forward.
+
+    Returns a tuple of:
+    - dx: A numpy array of shape (N, d_1, ..., d_k), gradient w.r.t. x.
+    - dw: A numpy array of shape (D, M), gradient w.r.t. w.
+    - db: A numpy array of shape (M,), gradient w.r.t. b.
+    """
+    fc_cache, relu_cache = cache
+    # out = relu(a)
+    da = relu_backward(dout, relu_cache)
+    # a = x w + b
+    return affine_backward(da, fc_cache)

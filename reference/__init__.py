@@ -1,0 +1,1 @@
+"""PyTorch forward-only counterparts of impl/; autograd supplies the gradients."""
