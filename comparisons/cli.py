@@ -57,9 +57,8 @@ def _dtypes(text: str) -> list[str]:
     names = [d.strip() for d in text.split(",") if d.strip()]
     unknown = [d for d in names if d not in SUPPORTED_DTYPES]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown dtype {', '.join(unknown) or text!r}; choose from {','.join(SUPPORTED_DTYPES)}"
-        )
+        what = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(f"unknown dtype {what}; choose from {','.join(SUPPORTED_DTYPES)}")
     return list(dict.fromkeys(names))
 
 

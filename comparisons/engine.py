@@ -90,7 +90,9 @@ def _check_variant(
 
     start = time.perf_counter()
     try:
-        outcome = adapter.run(call_sample, upstream)
+        # overflow and invalid-value warnings become nonfinite records below, not console noise
+        with np.errstate(all="ignore"):
+            outcome = adapter.run(call_sample, upstream)
     except BadReturn as e:
         return [error("(call)", "bad_return", str(e))]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
@@ -174,7 +176,8 @@ def _fd_opinion(spec, adapter, values64, ref, name, actual, expected, coords, rn
         return float(sum(np.sum(np.asarray(outputs[k], dtype=np.float64) * u) for k, u in ref.upstream.items()))
 
     try:
-        measurements = finite_diff.measure(objective, values64.arrays[name], rng, coords)
+        with np.errstate(all="ignore"):
+            measurements = finite_diff.measure(objective, values64.arrays[name], rng, coords)
     except Exception:  # noqa: BLE001 - a forward that fails off the sample point has no opinion
         return finite_diff.SKIPPED, float("nan"), finite_diff.SKIPPED
     limit = FD_AGREE[dtype]

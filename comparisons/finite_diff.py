@@ -74,16 +74,14 @@ def error(m: Measurement, grad: np.ndarray) -> float:
 
 
 def verdict(measurements: list[Measurement], grad: np.ndarray, limit: float) -> tuple[str, float]:
-    """``agree``/``disagree``/``kink`` for ``grad`` against the measurements, with the largest
-    error among the smooth ones. A smooth disagreement outweighs kinks elsewhere."""
+    """``agree``/``disagree`` for ``grad`` judged by the smooth measurements, with the largest
+    error among them; ``kink`` when no measurement was smooth (no opinion)."""
     grad = np.asarray(grad, dtype=np.float64)
-    smooth = [error(m, grad) for m in measurements if m.smooth]
-    worst = max(smooth, default=float("nan"))
-    if smooth and worst > limit:
-        return DISAGREE, worst
-    if len(smooth) < len(measurements):
-        return FD_KINK, worst
-    return AGREE, worst
+    errors = [error(m, grad) for m in measurements if m.smooth]
+    if not errors:
+        return FD_KINK, float("nan")
+    worst = max(errors)
+    return (DISAGREE if worst > limit else AGREE), worst
 
 
 def _unit(shape: tuple[int, ...], index: tuple[int, ...]) -> np.ndarray:

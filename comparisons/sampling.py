@@ -60,13 +60,17 @@ def dims(rng: np.random.Generator, case: str, **ranges: tuple[int, int]) -> dict
 def values(rng: np.random.Generator, shape: tuple[int, ...], case: str, scale: float = 1.0) -> np.ndarray:
     """Float64 values for ``shape``.
 
-    ``ties`` draws small integers (exact zeros and equal values appear often, and every sum of
-    products is exact, so kinks such as a zero hinge margin are hit exactly); ``large`` draws
+    ``ties`` draws small integers, at least one of them 0 (exact zeros and equal values appear
+    often, and every sum of products is exact, so kinks such as a zero hinge margin or a ReLU
+    input at 0 are hit exactly); ``large`` draws
     values around 1e2 so scores reach ~1e3 (overflow in an unstable softmax); otherwise
     standard normal values times ``scale``.
     """
     if case == TIES:
-        return rng.integers(-2, 3, size=shape).astype(np.float64)
+        out = rng.integers(-2, 3, size=shape).astype(np.float64)
+        if out.size:
+            out.flat[rng.integers(out.size)] = 0.0
+        return out
     if case == LARGE:
         return rng.standard_normal(shape) * 100.0
     return rng.standard_normal(shape) * scale
