@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _list() -> int:
-    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-        print(pd.DataFrame(registry.describe()).to_string(index=False))
+    print(pd.DataFrame(registry.describe()).to_markdown(index=False, tablefmt="simple"))
     return EXIT_OK
 
 
