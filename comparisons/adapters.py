@@ -109,7 +109,11 @@ class ForwardBackward:
     """``forward(*args) -> (out, cache)`` and ``backward(dout, cache) -> grads``.
 
     ``backward`` returns one gradient per name in ``wrt``, in that order (a bare array when
-    there is one), e.g. ``affine_backward(dout, cache) -> (dx, dw, db)``.
+    there is one), e.g. ``affine_backward(dout, cache) -> (dx, dw, db)``. A forward with
+    several outputs names them all in ``output``: ``lstm_step_forward -> (next_h, next_c,
+    cache)`` pairs with ``lstm_step_backward(dnext_h, dnext_c, cache)``. ``state`` names
+    outputs that the forward leaves in a param dict, as ``{output: (dict argument, key)}``
+    (``bn_param["running_mean"]``).
     """
 
     forward_fn: Callable
@@ -117,23 +121,39 @@ class ForwardBackward:
     args: tuple[str, ...]
     wrt: tuple[str, ...]
     kwargs: tuple[str, ...] = ()
-    output: str = "out"
+    output: str | tuple[str, ...] = "out"
+    state: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
-    def _forward(self, sample: Sample) -> tuple[Any, Any]:
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.output,) if isinstance(self.output, str) else tuple(self.output)
+
+    def _forward(self, sample: Sample) -> tuple[dict[str, Any], Any]:
         result = _call(self.forward_fn, sample, self.args, self.kwargs)
-        return _pair(result, self.forward_fn, "(out, cache)")
+        n = len(self.outputs) + 1
+        if not isinstance(result, tuple) or len(result) != n:
+            got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+            raise BadReturn(f"{_name(self.forward_fn)} must return ({', '.join(self.outputs)}, cache), got {got}")
+        outputs = dict(zip(self.outputs, result[:-1], strict=True))
+        for name, (holder, key) in self.state.items():
+            params = sample[holder]
+            if not isinstance(params, Mapping) or key not in params:
+                raise BadReturn(f"{_name(self.forward_fn)} did not store {holder}[{key!r}]")
+            outputs[name] = params[key]
+        return outputs, result[-1]
 
     def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
-        out, cache = self._forward(sample)
-        dout = upstream[self.output]
-        grads = _grads(self.backward_fn(dout, cache), self.wrt, self.backward_fn)
-        return Outcome({self.output: out}, grads)
+        outputs, cache = self._forward(sample)
+        douts = [upstream[name] for name in self.outputs]
+        grads = _grads(self.backward_fn(*douts, cache), self.wrt, self.backward_fn)
+        return Outcome(outputs, grads)
 
     def forward(self, sample: Sample) -> dict[str, Any]:
-        return {self.output: self._forward(sample)[0]}
+        return self._forward(sample)[0]
 
     def function_for(self, quantity: str) -> str:
-        return _name(self.forward_fn if quantity == self.output else self.backward_fn)
+        forward = quantity in self.outputs or quantity in self.state
+        return _name(self.forward_fn if forward else self.backward_fn)
 
     @property
     def primary(self) -> str:
@@ -188,3 +208,46 @@ class ModelLoss:
     @property
     def primary(self) -> str:
         return _name(self.cls)
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """``rule(w, dw, config) -> (next_w, config)``, e.g. ``adam``, applied for as many steps
+    as the sample has gradients: ``grads`` holds them stacked, shape (steps, *w.shape).
+
+    Outputs: ``trajectory`` (steps, *w.shape), the weights after each step, and the entries
+    of the final config named in ``state`` (``m``, ``v``, ``t`` for Adam). Nothing is
+    differentiated.
+    """
+
+    fn: Callable
+    state: tuple[str, ...] = ()
+    w: str = "w"
+    grads: str = "dws"
+    config: str = "config"
+
+    def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
+        return Outcome(self.forward(sample), {})
+
+    def forward(self, sample: Sample) -> dict[str, Any]:
+        w, config, steps = sample[self.w], sample[self.config], []
+        for dw in sample[self.grads]:
+            w, config = _pair(self.fn(w, dw, config), self.fn, "(next_w, config)")
+            if not isinstance(config, Mapping):
+                raise BadReturn(f"{_name(self.fn)} must return its config dict, got {type(config).__name__}")
+            steps.append(w)
+        missing = [k for k in self.state if k not in config]
+        if missing:
+            raise BadReturn(f"{_name(self.fn)} left no {', '.join(missing)} in its config")
+        try:
+            trajectory = np.stack([np.asarray(s, dtype=np.float64) for s in steps])
+        except (TypeError, ValueError) as e:
+            raise BadReturn(f"{_name(self.fn)} returned weights that do not stack: {e}") from None
+        return {"trajectory": trajectory, **{k: config[k] for k in self.state}}
+
+    def function_for(self, quantity: str) -> str:
+        return _name(self.fn)
+
+    @property
+    def primary(self) -> str:
+        return _name(self.fn)

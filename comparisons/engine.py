@@ -17,7 +17,7 @@ import numpy as np
 
 from comparisons import finite_diff
 from comparisons.adapters import BadReturn
-from comparisons.compare import ERROR, FAIL, KINK, Comparison, compare
+from comparisons.compare import ERROR, FAIL, KINK, PASS, Comparison, compare
 from comparisons.records import new_record
 from comparisons.reference_eval import ReferenceResult, evaluate
 from comparisons.sampling import Sample
@@ -40,7 +40,7 @@ def check_case(
     sample = spec.sample(rng, case).cast(dtype)
     # the reference sees exactly the values the implementation sees, in float64
     values64 = sample.cast(np.float64)
-    ref = evaluate(spec, values64, rng)
+    shared = None if spec.observe else evaluate(spec, values64, rng)
     kinks = spec.kinks(values64, KINK_BAND[dtype]) if spec.kinks else {}
     tol = tolerance_for(dtype, spec.tolerances)
     records = []
@@ -57,9 +57,38 @@ def check_case(
             rtol=tol.rtol,
             reproduce=reproduce(variant) if reproduce else None,
         )
+        ref = shared or _observed_reference(spec, variant, sample, values64, seed)
+        if isinstance(ref, list):  # the implementation failed before the reference could run
+            records += [new_record(**base, **r) for r in ref]
+            continue
         fd_rng = np.random.default_rng([seed, 1])
         records += _check_variant(spec, variant, sample, values64, ref, kinks, tol, base, fd_rng)
     return records
+
+
+def _observed_reference(
+    spec: OpSpec, variant: Variant, sample: Sample, values64: Sample, seed: int
+) -> ReferenceResult | list[dict[str, Any]]:
+    """The reference of an op that needs values from the implementation's own forward (the
+    dropout mask it drew), or the error fields when that forward fails."""
+    adapter = variant.adapter
+    try:
+        with np.errstate(all="ignore"):
+            outputs = adapter.forward(sample.cast(sample_dtype(sample)))
+        observed = spec.observe(values64, outputs)
+    except BadReturn as e:
+        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis="bad_return", message=str(e))]
+    except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
+        message = f"{adapter.primary} raised {_last_line(e)}"
+        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis="exception", message=message)]
+    augmented = Sample({**values64.arrays, **observed}, values64.static)
+    return evaluate(spec, augmented, np.random.default_rng([seed, 2]))
+
+
+def sample_dtype(sample: Sample) -> np.dtype:
+    """The floating dtype of a sample (float64 when it has no floating array)."""
+    floats = [a.dtype for a in sample.arrays.values() if np.issubdtype(a.dtype, np.floating)]
+    return floats[0] if floats else np.dtype(np.float64)
 
 
 def _check_variant(
@@ -132,6 +161,25 @@ def _check_variant(
         records.append(
             new_record(**base, **fields, function=function, quantity=quantity, status=c.status, message=message)
         )
+    for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
+        err = abs(st.value - st.expected)
+        ok = err <= st.tolerance
+        message = (
+            ""
+            if ok
+            else (f"{st.quantity} is {st.value:.4g}, expected {st.expected:.4g} +- {st.tolerance:.2g}: {st.meaning}")
+        )
+        records.append(
+            new_record(
+                **base,
+                function=adapter.function_for(st.quantity),
+                quantity=st.quantity,
+                status=PASS if ok else FAIL,
+                max_abs_err=err,
+                time_s=elapsed,
+                message=message,
+            )
+        )
     return records
 
 
@@ -171,7 +219,7 @@ def _fd_opinion(spec, adapter, values64, ref, name, actual, expected, coords, rn
     """(verdict of the implementation's gradient, its error, verdict of the reference's)."""
 
     def objective(x: np.ndarray) -> float:
-        s = Sample({**values64.arrays, name: x}, values64.static)
+        s = Sample({**values64.arrays, name: x}, values64.static).cast(np.float64)
         outputs = adapter.forward(s)
         return float(sum(np.sum(np.asarray(outputs[k], dtype=np.float64) * u) for k, u in ref.upstream.items()))
 

@@ -6,6 +6,7 @@ float64 runs of one case see the same values (up to float32 rounding).
 
 from __future__ import annotations
 
+import copy
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +28,13 @@ class Sample:
     static: dict[str, Any] = field(default_factory=dict)
 
     def cast(self, dtype: np.dtype | str) -> Sample:
-        """A copy whose floating arrays have ``dtype``; integer arrays are copied unchanged."""
+        """A copy whose floating arrays have ``dtype``; integer arrays are copied unchanged.
+        Static arguments are deep-copied: course code updates param dicts (``bn_param``) in
+        place, and every call must start from the sample's own state."""
         arrays = {
             k: v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v.copy() for k, v in self.arrays.items()
         }
-        return Sample(arrays, dict(self.static))
+        return Sample(arrays, copy.deepcopy(self.static))
 
     def __getitem__(self, name: str) -> Any:
         return self.arrays[name] if name in self.arrays else self.static[name]

@@ -17,6 +17,18 @@ ONE, RANDOM_UPSTREAM = "one", "random"
 
 
 @dataclass(frozen=True)
+class Statistic:
+    """A check of ``quantity``: ``|value - expected| <= tolerance``, e.g. a keep rate within
+    five binomial standard deviations of p."""
+
+    quantity: str
+    value: float
+    expected: float
+    tolerance: float
+    meaning: str
+
+
+@dataclass(frozen=True)
 class Variant:
     """One implementation of an op (``naive``, ``vectorized``, ...) behind its adapter."""
 
@@ -39,6 +51,11 @@ class OpSpec:
     - ``kinks(sample, band)`` marks, per input in ``wrt``, the gradient entries that sit within
       ``band`` of a non-differentiable point (so a difference there is a kink, not a bug).
     - ``tolerances`` overrides the per-dtype defaults; each override carries its reason.
+    - ``observe(sample, outputs)`` returns arrays the reference needs from the
+      implementation's own forward outputs (the dropout mask it drew); they join the sample
+      the reference sees. The implementation must then be deterministic for its sample.
+    - ``statistics(sample, outputs)`` returns checks on the implementation's outputs that no
+      reference value expresses (a dropout keep rate), each as a ``Statistic``.
     """
 
     name: str
@@ -51,6 +68,8 @@ class OpSpec:
     edge_cases: tuple[str, ...] = ()
     kinks: Callable[[Sample, float], dict[str, np.ndarray]] | None = None
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+    observe: Callable[[Sample, dict[str, Any]], dict[str, np.ndarray]] | None = None
+    statistics: Callable[[Sample, dict[str, Any]], list[Statistic]] | None = None
     description: str = ""
 
     def variant(self, name: str) -> Variant:
