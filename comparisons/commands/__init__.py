@@ -1,0 +1,1 @@
+"""One module per ``gradverify`` subcommand, plus the options and output they share."""

@@ -1,0 +1,61 @@
+"""``gradverify run``: every built-in implementation against its torch reference."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from comparisons import registry
+from comparisons.commands import common
+from comparisons.runner import Case, sweep
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="compare every built-in implementation with its torch reference")
+    run.add_argument(
+        "--ops",
+        type=common.names,
+        default=None,
+        metavar="NAMES",
+        help="comma-separated ops, families, op:variant or function names (default: all)",
+    )
+    common.add_sweep_options(run)
+    common.add_output_options(run, "run")
+    run.add_argument(
+        "--replay",
+        type=_case,
+        default=None,
+        metavar="KIND:SEED",
+        help="run only this case (as printed in a record's reproduce command)",
+    )
+    run.set_defaults(execute=execute)
+
+
+def _case(text: str) -> Case:
+    try:
+        return Case.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    try:
+        specs = registry.select(args.ops)
+    except registry.UnknownName as e:
+        raise common.UsageError(str(e)) from None
+    out_dir = common.prepare_outputs(args, "run")
+    meta = {
+        "command": shlex.join(["gradverify", *argv]),
+        "seed": args.seed,
+        "cases": args.cases,
+        "dtypes": args.dtypes,
+        "interrupted": False,
+    }
+    records = common.collect(sweep(specs, args.dtypes, args.seed, args.cases, args.replay), meta)
+    if not records and not meta["interrupted"]:
+        print(
+            "gradverify: error: no case matched the selection (is the --replay kind an edge case of these ops?)",
+            file=sys.stderr,
+        )
+    return common.finish(records, out_dir, args, meta)
