@@ -18,8 +18,22 @@ import numpy as np
 from comparisons.sampling import Sample
 
 
-class BadReturn(Exception):
+class Fault(Exception):
+    """A failure of the implementation that becomes an ``error`` record with ``code`` as its
+    diagnosis (``timeout``, ``worker_died``, ``import_error``, ...)."""
+
+    code = "exception"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class BadReturn(Fault):
     """The implementation returned something of the wrong kind or arity."""
+
+    code = "bad_return"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from comparisons import finite_diff
-from comparisons.adapters import BadReturn
+from comparisons.adapters import Fault
 from comparisons.compare import ERROR, FAIL, KINK, PASS, Comparison, compare
 from comparisons.records import new_record
 from comparisons.reference_eval import ReferenceResult, evaluate
@@ -76,8 +76,8 @@ def _observed_reference(
         with np.errstate(all="ignore"):
             outputs = adapter.forward(sample.cast(sample_dtype(sample)))
         observed = spec.observe(values64, outputs)
-    except BadReturn as e:
-        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis="bad_return", message=str(e))]
+    except Fault as e:
+        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis=e.code, message=str(e))]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
         message = f"{adapter.primary} raised {_last_line(e)}"
         return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis="exception", message=message)]
@@ -122,8 +122,8 @@ def _check_variant(
         # overflow and invalid-value warnings become nonfinite records below, not console noise
         with np.errstate(all="ignore"):
             outcome = adapter.run(call_sample, upstream)
-    except BadReturn as e:
-        return [error("(call)", "bad_return", str(e))]
+    except Fault as e:
+        return [error("(call)", e.code, str(e))]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
         return [error("(call)", "exception", f"{adapter.primary} raised {_last_line(e)}")]
     elapsed = time.perf_counter() - start
