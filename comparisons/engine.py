@@ -15,17 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from comparisons import finite_diff
 from comparisons.adapters import Fault
-from comparisons.compare import ERROR, FAIL, KINK, PASS, Comparison, compare
+from comparisons.compare import ERROR, FAIL, PASS
+from comparisons.judge import Context, Quantity, judge
 from comparisons.records import new_record
 from comparisons.reference_eval import ReferenceResult, evaluate
 from comparisons.sampling import Sample
 from comparisons.spec import OpSpec, Variant
-from comparisons.tolerances import FD_AGREE, KINK_BAND, Tolerance, tolerance_for
-
-FD_COORDINATES = 2
-"""Random coordinates probed per gradient, besides one random direction (and the worst entry)."""
+from comparisons.tolerances import KINK_BAND, Tolerance, tolerance_for
 
 
 def check_case(
@@ -73,8 +70,7 @@ def _observed_reference(
     dropout mask it drew), or the error fields when that forward fails."""
     adapter = variant.adapter
     try:
-        with np.errstate(all="ignore"):
-            outputs = adapter.forward(sample.cast(sample_dtype(sample)))
+        outputs = _call(adapter.forward, sample.cast(sample_dtype(sample)))
         observed = spec.observe(values64, outputs)
     except Fault as e:
         return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis=e.code, message=str(e))]
@@ -107,21 +103,14 @@ def _check_variant(
     call_sample = sample.cast(dtype)  # a private copy: detects in-place changes
     upstream = {k: v.astype(dtype) for k, v in ref.upstream.items()}
 
-    def error(quantity: str, diagnosis: str, message: str, function: str | None = None) -> dict[str, Any]:
+    def error(quantity: str, diagnosis: str, message: str) -> dict[str, Any]:
         return new_record(
-            **base,
-            function=function or adapter.primary,
-            quantity=quantity,
-            status=ERROR,
-            diagnosis=diagnosis,
-            message=message,
+            **base, function=adapter.primary, quantity=quantity, status=ERROR, diagnosis=diagnosis, message=message
         )
 
     start = time.perf_counter()
     try:
-        # overflow and invalid-value warnings become nonfinite records below, not console noise
-        with np.errstate(all="ignore"):
-            outcome = adapter.run(call_sample, upstream)
+        outcome = _call(adapter.run, call_sample, upstream)
     except Fault as e:
         return [error("(call)", e.code, str(e))]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
@@ -133,33 +122,20 @@ def _check_variant(
         for name, original in sample.arrays.items()
         if not np.array_equal(call_sample.arrays[name], original, equal_nan=True)
     ]
-    quantities = [(name, outcome.outputs.get(name), ref.outputs[name], None) for name in spec.outputs]
-    quantities += [(w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]
-    for name, got, expected, kink_mask in quantities:
-        is_grad = name in outcome.grads
-        quantity = f"d{name}" if is_grad else name
-        function = adapter.function_for(quantity)
-        actual, problem = _as_array(got, expected.shape)
-        if problem:
-            records.append(error(quantity, problem[0], f"{function}: {quantity} {problem[1]}", function))
-            continue
-        c = compare(actual, expected, tol, kink_mask)
-        fields = dict(
-            max_abs_err=c.max_abs_err,
-            rel_err=c.rel_err,
-            cs231n_rel_err=c.cs231n_rel_err,
-            worst_index=str(c.worst_index),
-            time_s=elapsed,
-        )
-        if is_grad:
-            coords = _coordinates(fd_rng, expected.shape, c)
-            fd = _fd_opinion(spec, adapter, values64, ref, name, actual, expected, coords, fd_rng, base["dtype"])
-            fields.update(fd_verdict=fd[0], fd_err=fd[1])
-            message = _grad_message(quantity, c, actual, expected, fd[0], fd[2])
-        else:
-            message = _value_message(quantity, c, actual, expected)
+    ctx = Context(
+        values64,
+        base["dtype"],
+        tol,
+        fd_rng,
+        _objective(adapter, values64, ref.upstream),
+        _float64_rerun(adapter, values64, ref.upstream) if dtype != np.float64 else None,
+    )
+    quantities = [Quantity(name, None, outcome.outputs.get(name), ref.outputs[name]) for name in spec.outputs]
+    quantities += [Quantity(f"d{w}", w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]
+    for q in quantities:
+        fields = judge(q, ctx)
         records.append(
-            new_record(**base, **fields, function=function, quantity=quantity, status=c.status, message=message)
+            new_record(**base, **fields, function=adapter.function_for(q.quantity), quantity=q.quantity, time_s=elapsed)
         )
     for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
         err = abs(st.value - st.expected)
@@ -167,7 +143,7 @@ def _check_variant(
         message = (
             ""
             if ok
-            else (f"{st.quantity} is {st.value:.4g}, expected {st.expected:.4g} +- {st.tolerance:.2g}: {st.meaning}")
+            else f"{st.quantity} is {st.value:.4g}, expected {st.expected:.4g} +- {st.tolerance:.2g}: {st.meaning}"
         )
         records.append(
             new_record(
@@ -183,99 +159,37 @@ def _check_variant(
     return records
 
 
-def _as_array(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[str, str] | None]:
-    """The returned value as a float64 array of ``shape``, or the fault that prevents it."""
-    if value is None:
-        return np.empty(0), ("bad_return", "was not returned (got None)")
-    if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
-        return np.empty(0), ("bad_return", f"must be a numpy array or a number, got {type(value).__name__}")
-    array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        return np.empty(0), ("bad_return", f"has non-numeric dtype {array.dtype}")
-    if array.shape != shape and not (shape == () and array.size == 1):
-        return np.empty(0), ("bad_shape", f"has shape {array.shape}, expected {shape}")
-    array = array.astype(np.float64).reshape(shape)
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))
-        return np.empty(0), (
-            "nonfinite",
-            f"has {len(bad)} non-finite entries (first at {tuple(bad[0])}) where the reference is finite",
-        )
-    return array, None
+def _call(fn: Callable, *args: Any) -> Any:
+    # overflow and invalid-value warnings become nonfinite records, not console noise
+    with np.errstate(all="ignore"):
+        return fn(*args)
 
 
-def _coordinates(rng: np.random.Generator, shape: tuple[int, ...], c: Comparison) -> list[tuple[int, ...]]:
-    size = int(np.prod(shape))
-    if size == 0:
-        return []
-    picks = rng.choice(size, size=min(FD_COORDINATES, size), replace=False)
-    coords = [tuple(int(i) for i in np.unravel_index(p, shape)) for p in picks]
-    if c.status == FAIL and c.worst_index not in coords:
-        coords.insert(0, c.worst_index)
-    return coords
+def _objective(adapter: Any, values64: Sample, upstream: dict[str, np.ndarray]) -> Callable[[str, np.ndarray], float]:
+    """The implementation's forward pass, scalarized with the case's upstream gradients, as a
+    function of one input (what finite differences differentiate)."""
 
-
-def _fd_opinion(spec, adapter, values64, ref, name, actual, expected, coords, rng, dtype) -> tuple[str, float, str]:
-    """(verdict of the implementation's gradient, its error, verdict of the reference's)."""
-
-    def objective(x: np.ndarray) -> float:
+    def objective(name: str, x: np.ndarray) -> float:
         s = Sample({**values64.arrays, name: x}, values64.static).cast(np.float64)
         outputs = adapter.forward(s)
-        return float(sum(np.sum(np.asarray(outputs[k], dtype=np.float64) * u) for k, u in ref.upstream.items()))
+        return float(sum(np.sum(np.asarray(outputs[k], dtype=np.float64) * u) for k, u in upstream.items()))
 
-    try:
-        with np.errstate(all="ignore"):
-            measurements = finite_diff.measure(objective, values64.arrays[name], rng, coords)
-    except Exception:  # noqa: BLE001 - a forward that fails off the sample point has no opinion
-        return finite_diff.SKIPPED, float("nan"), finite_diff.SKIPPED
-    limit = FD_AGREE[dtype]
-    impl_verdict, err = finite_diff.verdict(measurements, actual, limit)
-    ref_verdict, _ = finite_diff.verdict(measurements, expected, limit)
-    return impl_verdict, err, ref_verdict
+    return objective
 
 
-def _where(c: Comparison, actual: np.ndarray, expected: np.ndarray) -> str:
-    i = c.worst_index
-    at = f" at index {i}" if i else ""
-    return (
-        f"max abs err {c.max_abs_err:.3g}{at} (implementation {actual[i]:.6g}, reference {expected[i]:.6g}); "
-        f"{c.n_bad} of {c.size} entries outside tolerance"
-    )
+def _float64_rerun(adapter: Any, values64: Sample, upstream: dict[str, np.ndarray]) -> Callable[[str], Any]:
+    """A quantity as the implementation computes it in float64 on the same values, run at most
+    once and only when a float32 failure asks (to tell rounding from a bug)."""
+    cache: dict[str, Any] = {}
 
+    def value(quantity: str) -> Any:
+        if not cache:
+            outcome = _call(adapter.run, values64.cast(np.float64), upstream)
+            cache.update(outcome.outputs)
+            cache.update({f"d{k}": v for k, v in outcome.grads.items()})
+        return cache.get(quantity)
 
-def _value_message(quantity: str, c: Comparison, actual: np.ndarray, expected: np.ndarray) -> str:
-    if c.status == FAIL:
-        return f"{quantity} differs from the reference: {_where(c, actual, expected)}."
-    return ""
-
-
-def _grad_message(quantity: str, c: Comparison, actual, expected, fd_impl: str, fd_ref: str) -> str:
-    if c.status == KINK:
-        return (
-            f"{quantity} differs from the reference only at entries on a non-differentiable point "
-            f"(a hinge margin or ReLU input at 0); any value between the one-sided derivatives is valid."
-        )
-    if c.status != FAIL:
-        return ""
-    text = f"{quantity} differs from the reference: {_where(c, actual, expected)}."
-    return f"{text} {BLAME.get((fd_impl, fd_ref), BLAME.get(fd_impl, BLAME[None]))}"
-
-
-BLAME = {
-    (finite_diff.DISAGREE, finite_diff.AGREE): (
-        "The implementation's own forward pass, by finite differences, agrees with the reference: "
-        "the backward pass is wrong."
-    ),
-    finite_diff.AGREE: (
-        "The gradient matches the implementation's own forward pass by finite differences: "
-        "the forward pass computes a different function."
-    ),
-    finite_diff.DISAGREE: (
-        "The gradient matches neither the reference nor the implementation's own forward pass: "
-        "forward and backward are both off."
-    ),
-    None: "Finite differences were inconclusive here (a kink on the probe path).",
-}
+    return value
 
 
 def _last_line(e: BaseException) -> str:

@@ -33,6 +33,10 @@ COLUMNS: tuple[str, ...] = (
     "message",  # a sentence a student can act on
     "reproduce",  # the command that replays the case
     "time_s",  # wall time of the implementation call
+    "blame",  # for a failure: forward, backward or both (from the finite-difference triangulation)
+    "bad_fraction",  # fraction of the quantity's entries outside tolerance
+    "worst_elements",  # JSON: the largest differences [{"index", "impl", "ref", "fd"}]
+    "error_map",  # JSON: |impl - ref| of a failing quantity as a 2-D grid (at most 64 x 64)
 )
 
 

@@ -31,6 +31,8 @@ class Mutant:
     adapter: Adapter
     catches: tuple[str, ...]
     status: str = "fail"
+    diagnosis: tuple[str, ...] = ()
+    """Codes the caught records may carry; the first must appear."""
 
 
 def _reg_grad(W, reg):
@@ -206,94 +208,123 @@ def _model(op: str, cls) -> ModelLoss:
 
 
 SVM_ARGS = ("W", "X", "y", "reg")
+AFFINE = ("x", "w", "b")
+SCALE, SIGN, TRANSPOSED, REG = "grad_scale", "grad_sign", "grad_transposed", "reg_grad"
+LOCAL, MISMATCH, FORWARD = "grad_localized", "grad_mismatch", "forward_mismatch"
+ANY_GRAD = (LOCAL, MISMATCH)
+
+
+def _loss(fn, wrt=("W",), args=SVM_ARGS, kwargs=()):
+    return LossGrad(fn, args, wrt, kwargs)
+
+
+def _layer(forward, backward, args=AFFINE, **kw):
+    return ForwardBackward(forward, backward, args, args, **kw)
+
+
 MUTANTS: tuple[Mutant, ...] = (
-    Mutant("svm", "forgot_average", LossGrad(svm_forgot_average, SVM_ARGS, ("W",)), ("dW",)),
-    Mutant("svm", "missing_reg_grad", LossGrad(svm_missing_reg_grad, SVM_ARGS, ("W",)), ("dW",)),
-    Mutant("svm", "reg_grad_not_doubled", LossGrad(svm_reg_grad_not_doubled, SVM_ARGS, ("W",)), ("dW",)),
-    Mutant("svm", "sign_flip", LossGrad(svm_sign_flip, SVM_ARGS, ("W",)), ("dW",)),
+    Mutant("svm", "forgot_average", _loss(svm_forgot_average), ("dW",), diagnosis=(SCALE,)),
+    Mutant("svm", "missing_reg_grad", _loss(svm_missing_reg_grad), ("dW",), diagnosis=(REG,)),
+    Mutant("svm", "reg_grad_not_doubled", _loss(svm_reg_grad_not_doubled), ("dW",), diagnosis=(REG,)),
+    Mutant("svm", "sign_flip", _loss(svm_sign_flip), ("dW",), diagnosis=(SIGN,)),
     Mutant(
-        "svm", "loss_includes_correct_class", LossGrad(svm_loss_includes_correct_class, SVM_ARGS, ("W",)), ("loss",)
+        "svm", "loss_includes_correct_class", _loss(svm_loss_includes_correct_class), ("loss",), diagnosis=(FORWARD,)
     ),
-    Mutant("svm_delta", "delta_ignored", LossGrad(svm_delta_ignored, SVM_ARGS, ("W",), ("delta",)), ("loss", "dW")),
+    Mutant(
+        "svm_delta",
+        "delta_ignored",
+        _loss(svm_delta_ignored, kwargs=("delta",)),
+        ("loss", "dW"),
+        diagnosis=(FORWARD, *ANY_GRAD),
+    ),
     Mutant(
         "svm_all_classes",
         "counts_correct_class",
-        LossGrad(svm_all_classes_counts_correct_class, SVM_ARGS, ("W",), ("delta",)),
+        _loss(svm_all_classes_counts_correct_class, kwargs=("delta",)),
         ("dW",),
+        diagnosis=ANY_GRAD,
     ),
     Mutant(
         "svm_class_mean",
         "grad_not_averaged",
-        LossGrad(svm_class_mean_grad_not_averaged, SVM_ARGS, ("W",), ("delta",)),
+        _loss(svm_class_mean_grad_not_averaged, kwargs=("delta",)),
         ("dW",),
+        diagnosis=(SCALE,),
     ),
-    Mutant("squared_hinge", "missing_two", LossGrad(squared_hinge_missing_two, SVM_ARGS, ("W",), ("delta",)), ("dW",)),
-    Mutant("softmax", "forgot_correct_class", LossGrad(softmax_forgot_correct_class, SVM_ARGS, ("W",)), ("dW",)),
-    Mutant("softmax", "unstable", LossGrad(softmax_unstable, SVM_ARGS, ("W",)), ("loss",), status="error"),
+    Mutant(
+        "squared_hinge", "missing_two", _loss(squared_hinge_missing_two, kwargs=("delta",)), ("dW",), diagnosis=(SCALE,)
+    ),
+    Mutant("softmax", "forgot_correct_class", _loss(softmax_forgot_correct_class), ("dW",), diagnosis=ANY_GRAD),
+    Mutant("softmax", "unstable", _loss(softmax_unstable), ("loss",), status="error", diagnosis=("nonfinite",)),
     Mutant(
         "affine",
         "dw_transposed",
-        ForwardBackward(layers.affine_forward, affine_backward_dw_transposed, ("x", "w", "b"), ("x", "w", "b")),
+        _layer(layers.affine_forward, affine_backward_dw_transposed),
         ("dw",),
-        status="error",
+        diagnosis=(TRANSPOSED,),
     ),
-    Mutant(
-        "affine",
-        "db_mean",
-        ForwardBackward(layers.affine_forward, affine_backward_db_mean, ("x", "w", "b"), ("x", "w", "b")),
-        ("db",),
-    ),
+    Mutant("affine", "db_mean", _layer(layers.affine_forward, affine_backward_db_mean), ("db",), diagnosis=(SCALE,)),
     Mutant(
         "affine",
         "forward_no_bias",
-        ForwardBackward(affine_forward_no_bias, layers.affine_backward, ("x", "w", "b"), ("x", "w", "b")),
+        _layer(affine_forward_no_bias, layers.affine_backward),
         ("out",),
+        diagnosis=(FORWARD,),
     ),
     Mutant(
         "relu",
         "mask_on_dout",
-        ForwardBackward(layers.relu_forward, relu_backward_mask_on_dout, ("x",), ("x",)),
+        _layer(layers.relu_forward, relu_backward_mask_on_dout, ("x",)),
         ("dx",),
+        diagnosis=ANY_GRAD,
     ),
     Mutant(
         "relu",
         "subgradient_at_zero",
-        ForwardBackward(layers.relu_forward, relu_backward_ge, ("x",), ("x",)),
+        _layer(layers.relu_forward, relu_backward_ge, ("x",)),
         ("dx",),
         status="kink",
+        diagnosis=("kink",),
     ),
-    Mutant("svm_loss", "forgot_average", LossGrad(svm_scores_forgot_average, ("x", "y"), ("x",)), ("dx",)),
+    Mutant(
+        "svm_loss", "forgot_average", _loss(svm_scores_forgot_average, ("x",), ("x", "y")), ("dx",), diagnosis=(SCALE,)
+    ),
     Mutant(
         "softmax_loss",
         "forgot_correct_class",
-        LossGrad(softmax_scores_forgot_correct_class, ("x", "y"), ("x",)),
+        _loss(softmax_scores_forgot_correct_class, ("x",), ("x", "y")),
         ("dx",),
+        diagnosis=(LOCAL,),
     ),
     Mutant(
         "affine_relu",
         "skips_relu",
-        ForwardBackward(lu.affine_relu_forward, affine_relu_backward_skips_relu, ("x", "w", "b"), ("x", "w", "b")),
+        _layer(lu.affine_relu_forward, affine_relu_backward_skips_relu),
         ("dx", "dw", "db"),
+        diagnosis=ANY_GRAD,
     ),
     Mutant(
         "matrix_example",
         "missing_two",
-        ForwardBackward(
-            mx.matrix_example_forward, matrix_example_missing_two, ("X", "W1", "W2"), ("X", "W1", "W2"), output="loss"
-        ),
+        _layer(mx.matrix_example_forward, matrix_example_missing_two, ("X", "W1", "W2"), output="loss"),
         ("dX", "dW1", "dW2"),
+        diagnosis=(SCALE,),
     ),
     Mutant(
         "two_layer_net",
         "seed_preactivation_bug",
         _model("two_layer_net", SeedTwoLayerNet),
         ("loss", "scores", "dW1", "dW2"),
+        diagnosis=(FORWARD, *ANY_GRAD, SCALE, REG),
     ),
-    Mutant("two_layer_net", "double_reg", _model("two_layer_net", TwoLayerNetDoubleReg), ("dW1", "dW2")),
+    Mutant(
+        "two_layer_net", "double_reg", _model("two_layer_net", TwoLayerNetDoubleReg), ("dW1", "dW2"), diagnosis=(REG,)
+    ),
     Mutant(
         "fully_connected_net",
         "last_reg_missing",
         _model("fully_connected_net", FullyConnectedNetLastRegMissing),
         ("dW3",),
+        diagnosis=(REG,),
     ),
 )

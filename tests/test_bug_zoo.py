@@ -22,6 +22,11 @@ def test_mutant_is_caught(mutant: Mutant) -> None:
     for quantity in mutant.catches:
         statuses = {r["status"] for r in records if r["quantity"] == quantity}
         assert mutant.status in statuses, f"{quantity}: got only {statuses}"
+        caught = [r for r in records if r["quantity"] == quantity and r["status"] == mutant.status]
+        codes = {r["diagnosis"] for r in caught}
+        assert codes <= set(mutant.diagnosis), f"{quantity}: diagnosed {codes}, expected {mutant.diagnosis}"
+    first = {r["diagnosis"] for r in records if r["status"] == mutant.status}
+    assert mutant.diagnosis[0] in first
     if mutant.status == "kink":
         # a valid subgradient at a kink is never a failure
         assert not any(r["status"] in ("fail", "error") for r in records)
