@@ -143,13 +143,17 @@ def _localized(bad: np.ndarray, input_name: str, sample: Sample) -> str | None:
     if not bad.any() or bad.all():
         return None
     y = sample.arrays.get("y")
-    if (
+    scores_like = (
         y is not None
-        and bad.ndim == 2
         and y.ndim == 1
-        and bad.shape[0] == len(y)
+        and len(y) > 0
         and np.issubdtype(y.dtype, np.integer)
-    ):
+        and bad.ndim == 2
+        and input_name.lower().startswith("x")
+        and bad.shape[0] == len(y)
+        and bad.shape[1] > int(y.max())
+    )
+    if scores_like:
         correct = np.zeros_like(bad)
         correct[np.arange(len(y)), y] = True
         if not (bad & ~correct).any():

@@ -131,10 +131,13 @@ def _bound(expected: np.ndarray, tol: Tolerance) -> float:
 
 def _diagnose(q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, blame: str | None) -> dict[str, Any]:
     bound = _bound(q.expected, ctx.tol)
-    if q.input_name is None:
-        finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64)
-    else:
-        finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64)
+    try:
+        if q.input_name is None:
+            finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64)
+        else:
+            finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64)
+    except Exception as e:  # noqa: BLE001 - a failure to diagnose must not hide the failure itself
+        finding = diagnosis.Finding("internal_error", f"{q.quantity} differs (diagnosis failed: {e!r}).")
     where = _where(c, actual, q.expected)
     message = f"{finding.message} {where}"
     if q.input_name is not None:

@@ -1,0 +1,100 @@
+"""`gradverify explain`: a failing function's smallest case, triangulated and diagnosed."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pytest
+
+from bugzoo import MUTANTS
+from comparisons import cli, registry
+from comparisons import explain as explaining
+from comparisons.runner import reproduce_command
+from comparisons.spec import Variant
+
+
+def mutant_spec(name: str):
+    (mutant,) = [m for m in MUTANTS if m.name == name]
+    (spec,) = registry.select([mutant.op])
+    return spec.with_variants(Variant(mutant.name, mutant.adapter))
+
+
+@pytest.fixture
+def only(monkeypatch):
+    """Make the registry answer with one mutant, as if it were the user's function."""
+
+    def install(name: str):
+        spec = mutant_spec(name)
+        monkeypatch.setattr(registry, "select", lambda names: [spec])
+        return spec
+
+    return install
+
+
+def test_seed_two_layer_net_bug_is_shrunk_and_explained() -> None:
+    result = explaining.explain(
+        mutant_spec("seed_preactivation_bug"), ["float64"], budget=60, reproduce=reproduce_command
+    )
+    assert result.failed and result.dtype == "float64"
+    # the smallest shapes the sampler can draw: N = 1 and one or two features and units
+    assert result.size <= 16
+    loss = next(r for r in result.records if r["quantity"] == "loss")
+    assert (loss["status"], loss["diagnosis"], loss["blame"]) == ("fail", "forward_mismatch", "forward")
+    text = explaining.render(result)
+    assert "Triangulation" in text and "Reference stages" in text and "relu" in text
+
+
+def test_sign_slip_is_blamed_on_the_backward_pass(only, capsys, tmp_path: Path) -> None:
+    only("sign_flip")
+    code = cli.main(
+        [
+            "explain",
+            "svm:sign_flip",
+            "--budget",
+            "30",
+            "--json",
+            str(tmp_path / "e.json"),
+            "--plot",
+            str(tmp_path / "e.png"),
+        ]
+    )
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "grad_sign" in out and "the backward pass is wrong" in out
+    assert "worst elements" in out and "error pattern" in out
+    data = json.loads((tmp_path / "e.json").read_text())
+    dW = next(r for r in data["records"] if r["quantity"] == "dW")
+    assert (dW["diagnosis"], dW["blame"], dW["fd_verdict"]) == ("grad_sign", "backward", "disagree")
+    assert data["stages"] and all("value" in s for s in data["stages"])
+    image = mpimg.imread(tmp_path / "e.png")
+    assert image.ndim == 3 and image.shape[0] > 100
+
+
+def test_printed_replay_command_reproduces_the_minimal_case(only, capsys, tmp_path: Path) -> None:
+    only("sign_flip")
+    assert cli.main(["explain", "svm:sign_flip", "--budget", "20", "--dtype", "float64"]) == 1
+    out = capsys.readouterr().out
+    replay = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Replay it: "))
+    argv = shlex.split(replay)
+    assert cli.main([*argv[1:], "--out", str(tmp_path)]) == 1
+    again = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Explain this case again"))
+    assert cli.main(shlex.split(again)[1:]) == 1
+    assert capsys.readouterr().out.count("Smallest failing case") == 1
+
+
+def test_correct_function_has_nothing_to_explain(capsys) -> None:
+    assert cli.main(["explain", "affine_backward", "--budget", "5"]) == 0
+    assert "No failure" in capsys.readouterr().out
+
+
+def test_unknown_function_is_bad_usage(capsys) -> None:
+    assert cli.main(["explain", "no_such_function"]) == 2
+    assert "unknown op" in capsys.readouterr().err
+
+
+def test_heatmap_marks_exact_and_largest_entries() -> None:
+    # log scale over four decades: 1e-3 of the largest is level 2 of 9
+    assert explaining.heatmap([[0.0, 1e-3, 1.0]]) == ["   0 | :@|"]
