@@ -254,7 +254,8 @@ class UpdateRule:
         if missing:
             raise BadReturn(f"{_name(self.fn)} left no {', '.join(missing)} in its config")
         try:
-            trajectory = np.stack([np.asarray(s, dtype=np.float64) for s in steps])
+            # keep the rule's own dtype: a float32 rule that drifts to float64 is worth seeing
+            trajectory = np.stack([np.asarray(s) for s in steps])
         except (TypeError, ValueError) as e:
             raise BadReturn(f"{_name(self.fn)} returned weights that do not stack: {e}") from None
         return {"trajectory": trajectory, **{k: config[k] for k in self.state}}

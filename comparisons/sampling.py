@@ -34,7 +34,7 @@ class Sample:
         arrays = {
             k: v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v.copy() for k, v in self.arrays.items()
         }
-        return Sample(arrays, copy.deepcopy(self.static))
+        return Sample(arrays, _cast_nested(copy.deepcopy(self.static), dtype))
 
     def __getitem__(self, name: str) -> Any:
         return self.arrays[name] if name in self.arrays else self.static[name]
@@ -42,6 +42,18 @@ class Sample:
     def shape_text(self) -> str:
         """Shapes of the arrays as ``name=(a, b)``, the way records print them."""
         return " ".join(f"{k}={tuple(v.shape)}" for k, v in self.arrays.items())
+
+
+def _cast_nested(value: Any, dtype: np.dtype | str) -> Any:
+    """Floating arrays inside static arguments (a bn_param's running mean, an optimizer's
+    velocity) follow the case's dtype too."""
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        return value.astype(dtype)
+    if isinstance(value, dict):
+        return {k: _cast_nested(v, dtype) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cast_nested(v, dtype) for v in value]
+    return value
 
 
 def case_seed(run_seed: int, op: str, index: int) -> int:
