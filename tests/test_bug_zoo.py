@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bugzoo import MUTANTS, Mutant
+from all_mutants import MUTANTS
+from bugzoo import Mutant
 from comparisons.registry import select
 from comparisons.runner import sweep
 from comparisons.spec import Variant

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from comparisons.spec import OpSpec
-from comparisons.specs import fc_net, layer_utils, layers, linear_svm, matrix_example, softmax
+from comparisons.specs import fc_net, layer_utils, layers, linear_svm, matrix_example, optim, rnn_layers, softmax
 
 SPECS: tuple[OpSpec, ...] = (
     *linear_svm.SPECS,
@@ -12,4 +12,6 @@ SPECS: tuple[OpSpec, ...] = (
     *layer_utils.SPECS,
     *fc_net.SPECS,
     *matrix_example.SPECS,
+    *rnn_layers.SPECS,
+    *optim.SPECS,
 )
