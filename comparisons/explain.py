@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from comparisons import stages as stage_view
 from comparisons.engine import check_case
@@ -56,7 +57,7 @@ class Explanation:
 def _size(shape_text: str) -> int:
     """Total number of input entries of a record's ``shape`` text, e.g. ``W=(3, 2) y=(4,)``."""
     total = 0
-    for dims in re.findall(r"\(([^)]*)\)", shape_text or ""):
+    for dims in re.findall(r"=\(([^)]*)\)", shape_text or ""):
         numbers = [int(d) for d in dims.replace(" ", "").split(",") if d]
         total += int(np.prod(numbers)) if numbers else 1
     return total
@@ -81,6 +82,7 @@ def explain(
     reproduce: Callable[[OpSpec, str, Case], Callable[[Variant], str]] | None = None,
 ) -> Explanation:
     """Find (or replay) the smallest failing case of ``spec``'s only variant and explain it."""
+    torch.set_num_threads(1)  # as in runner.sweep: tiny samples run faster on one thread
     (variant,) = spec.variants
     result = Explanation(variant.adapter.primary, spec.name, variant.name, searched=0, failing_cases=0)
     kinds = search_kinds(spec)

@@ -105,8 +105,8 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
         fields.update(
             diagnosis=diagnosis.KINK,
             message=f"{q.quantity} differs from the reference only at entries on a non-differentiable point "
-            "(a hinge margin, ReLU input or pooling tie at 0 difference); any value between the one-sided "
-            "derivatives is valid.",
+            "(a hinge margin or ReLU input at 0, or tied maxima in a pooling window); any value between the "
+            "one-sided derivatives is a valid subgradient.",
         )
     elif c.status == FAIL:
         fields.update(_diagnose(q, actual, c, ctx, fields.get("blame")))

@@ -40,8 +40,16 @@ class Sample:
         return self.arrays[name] if name in self.arrays else self.static[name]
 
     def shape_text(self) -> str:
-        """Shapes of the arrays as ``name=(a, b)``, the way records print them."""
-        return " ".join(f"{k}={tuple(v.shape)}" for k, v in self.arrays.items())
+        """Shapes of the arrays as ``name=(a, b)``, then the scalar settings (``reg=0.5``,
+        ``conv_param={'stride': 2, 'pad': 1}``): the geometry a failing row needs to show."""
+        parts = [f"{k}={tuple(v.shape)}" for k, v in self.arrays.items()]
+        for k, v in self.static.items():
+            if isinstance(v, (int, float, str)) and not isinstance(v, bool):
+                parts.append(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}")
+            elif isinstance(v, dict):
+                plain = {key: val for key, val in v.items() if isinstance(val, (int, float, str))}
+                parts.append(f"{k}={plain}")
+        return " ".join(parts)
 
 
 def _cast_nested(value: Any, dtype: np.dtype | str) -> Any:

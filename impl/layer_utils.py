@@ -45,3 +45,22 @@ def affine_relu_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.n
     da = relu_backward(dout, relu_cache)
     # a = x w + b
     return affine_backward(da, fc_cache)
+
+
+# The course's layer_utils.py also holds the convolutional sandwich layers; they live in
+# impl.conv_layer_utils and are re-exported here under the course's file name.
+from impl.conv_layer_utils import (  # noqa: E402
+    conv_relu_backward,
+    conv_relu_forward,
+    conv_relu_pool_backward,
+    conv_relu_pool_forward,
+)
+
+__all__ = [
+    "affine_relu_forward",
+    "affine_relu_backward",
+    "conv_relu_forward",
+    "conv_relu_backward",
+    "conv_relu_pool_forward",
+    "conv_relu_pool_backward",
+]

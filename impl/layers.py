@@ -149,3 +149,26 @@ def softmax_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     dx[rows, y] -= 1
     dx /= N
     return float(loss), dx
+
+
+# The course's layers.py also holds these; here each family has its own module, and they are
+# re-exported so `from impl.layers import conv_forward_naive` works as in the course.
+from impl.conv_layers import (  # noqa: E402
+    conv_backward_naive,
+    conv_forward_naive,
+    max_pool_backward_naive,
+    max_pool_forward_naive,
+)
+
+__all__ = [
+    "affine_forward",
+    "affine_backward",
+    "relu_forward",
+    "relu_backward",
+    "svm_loss",
+    "softmax_loss",
+    "conv_forward_naive",
+    "conv_backward_naive",
+    "max_pool_forward_naive",
+    "max_pool_backward_naive",
+]

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from comparisons.spec import OpSpec
-from comparisons.specs import fc_net, layer_utils, layers, linear_svm, matrix_example, optim, rnn_layers, softmax
+from comparisons.specs import (
+    cnn,
+    conv_layer_utils,
+    conv_layers,
+    fc_net,
+    layer_utils,
+    layers,
+    linear_svm,
+    matrix_example,
+    optim,
+    rnn_layers,
+    softmax,
+)
 
 SPECS: tuple[OpSpec, ...] = (
     *linear_svm.SPECS,
@@ -12,6 +24,9 @@ SPECS: tuple[OpSpec, ...] = (
     *layer_utils.SPECS,
     *fc_net.SPECS,
     *matrix_example.SPECS,
+    *conv_layers.SPECS,
+    *conv_layer_utils.SPECS,
+    *cnn.SPECS,
     *rnn_layers.SPECS,
     *optim.SPECS,
 )

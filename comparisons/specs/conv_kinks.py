@@ -1,0 +1,107 @@
+"""Where convolutional layers are not differentiable, as gradient-entry masks.
+
+Two kinds of kink: a ReLU input within the band of 0, and a max-pool window whose two
+largest values are within the band of each other (either may be routed the gradient). The
+band is relative to the magnitude of the terms that formed the values, as in kinks.py. The
+convolution itself is linear and has none; it only spreads a kink at an output pixel over
+that pixel's receptive field in x, the whole filter in w and one entry of b.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from comparisons.specs.kinks import near_zero
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The convolution of x with w plus b, and the magnitude |x| * |w| + |b| of the terms
+    that formed each output (both (N, F, H', W'), float64)."""
+    pad, stride = conv_param["pad"], conv_param["stride"]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    HH, WW = w.shape[2:]
+
+    def correlate(xs: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
+        cols = sliding_window_view(xs, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
+        return np.einsum("ncijhw,fchw->nfij", cols, ws) + bs[:, None, None]
+
+    return correlate(x_pad, w, b), correlate(np.abs(x_pad), np.abs(w), np.abs(b))
+
+
+def pool_windows(v: np.ndarray, pool_param: dict) -> np.ndarray:
+    """(N, C, H', W', ph * pw): the pooling windows of v (N, C, H, W), row-major inside."""
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    w = sliding_window_view(v, (ph, pw), axis=(2, 3))[:, :, ::stride, ::stride]
+    return w.reshape(*w.shape[:4], ph * pw)
+
+
+def max_pool(v: np.ndarray, pool_param: dict) -> np.ndarray:
+    """Max pooling of v (N, C, H, W)."""
+    return pool_windows(v, pool_param).max(axis=-1)
+
+
+def tied_maxima(v: np.ndarray, magnitude: np.ndarray, pool_param: dict, band: float) -> np.ndarray:
+    """(N, C, H', W', ph * pw) mask of the entries of windows whose two largest values are
+    within ``band`` times the window's largest magnitude, restricted to the entries that
+    near the maximum: the inputs that may validly receive the window's gradient."""
+    windows = pool_windows(v, pool_param)
+    if windows.shape[-1] < 2:
+        return np.zeros(windows.shape, dtype=bool)
+    top = np.sort(windows, axis=-1)
+    scale = band * pool_windows(magnitude, pool_param).max(axis=-1)
+    tied = top[..., -1] - top[..., -2] <= scale
+    return tied[..., None] & (top[..., -1:] - windows <= scale[..., None])
+
+
+def spread(mask: np.ndarray, shape: tuple[int, ...], stride: int, pad: int) -> np.ndarray:
+    """Mask of the inputs (``shape``, (N, C, H, W)) marked by window entries: ``mask`` is
+    (N, C or 1, H', W', height, width), entry (kh, kw) of window (i, j) being input
+    (stride * i + kh - pad, stride * j + kw - pad); a channel axis of 1 marks every channel."""
+    N, C, H, W = shape
+    H_out, W_out, height, width = mask.shape[2:]
+    padded = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=bool)
+    for kh in range(height):
+        for kw in range(width):
+            rows = slice(kh, kh + stride * H_out, stride)
+            cols = slice(kw, kw + stride * W_out, stride)
+            padded[:, :, rows, cols] |= mask[..., kh, kw]
+    return padded[:, :, pad : pad + H, pad : pad + W]
+
+
+def _spread_maxima(maxima: np.ndarray, shape: tuple[int, ...], pool_param: dict) -> np.ndarray:
+    ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+    return spread(maxima.reshape(*maxima.shape[:4], ph, pw), shape, pool_param["stride"], 0)
+
+
+def max_pool_kinks(x: np.ndarray, pool_param: dict, band: float) -> np.ndarray:
+    """(N, C, H, W) mask of the dx entries that are tied maxima of some window of x. Other
+    entries are exact: a window routes nothing to an input below its maximum."""
+    return _spread_maxima(tied_maxima(x, np.abs(x), pool_param, band), x.shape, pool_param)
+
+
+def relu_pool_kinks(a: np.ndarray, magnitude: np.ndarray, pool_param: dict | None, band: float) -> np.ndarray:
+    """Mask over pre-activations a (N, F, H', W') of relu(a), optionally max-pooled: ReLU
+    inputs at 0, and the tied maxima of pooling windows with a positive maximum. A window
+    whose maximum is 0 (every input <= 0) passes no gradient whichever input it picks, since
+    the ReLU blocks them all; inputs at 0 themselves are already ReLU kinks."""
+    kinks = near_zero(a, magnitude, band)
+    if pool_param is None:
+        return kinks
+    relu = np.maximum(a, 0)
+    maxima = tied_maxima(relu, magnitude, pool_param, band)
+    maxima &= (max_pool(relu, pool_param) > band * max_pool(magnitude, pool_param))[..., None]
+    return kinks | _spread_maxima(maxima, a.shape, pool_param)
+
+
+def conv_param_kinks(kinks: np.ndarray, x_shape: tuple[int, ...], w: np.ndarray, conv_param: dict) -> dict:
+    """Gradient masks of x, w and b for kinks at conv outputs ``kinks`` (N, F, H', W'): the
+    receptive field of the output pixel in x (all channels), filter f in w, entry f of b."""
+    filters = kinks.any(axis=(0, 2, 3))
+    dw = np.zeros(w.shape, dtype=bool)
+    dw[filters] = True
+    HH, WW = w.shape[2:]
+    pixels = kinks.any(axis=1, keepdims=True)[..., None, None]
+    fields = np.broadcast_to(pixels, (*pixels.shape[:4], HH, WW))
+    dx = spread(fields, x_shape, conv_param["stride"], conv_param["pad"])
+    return {"x": dx, "w": dw, "b": filters}
