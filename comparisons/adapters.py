@@ -127,11 +127,12 @@ class ForwardBackward:
     several outputs names them all in ``output``: ``lstm_step_forward -> (next_h, next_c,
     cache)`` pairs with ``lstm_step_backward(dnext_h, dnext_c, cache)``. ``state`` names
     outputs that the forward leaves in a param dict, as ``{output: (dict argument, key)}``
-    (``bn_param["running_mean"]``).
+    (``bn_param["running_mean"]``). Without a ``backward_fn`` the op is checked forward only
+    (test-mode batchnorm, or a user's forward whose backward is missing).
     """
 
     forward_fn: Callable
-    backward_fn: Callable
+    backward_fn: Callable | None
     args: tuple[str, ...]
     wrt: tuple[str, ...]
     kwargs: tuple[str, ...] = ()
@@ -158,6 +159,8 @@ class ForwardBackward:
 
     def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
         outputs, cache = self._forward(sample)
+        if self.backward_fn is None:
+            return Outcome(outputs, {})
         douts = [upstream[name] for name in self.outputs]
         grads = _grads(self.backward_fn(*douts, cache), self.wrt, self.backward_fn)
         return Outcome(outputs, grads)
@@ -166,7 +169,7 @@ class ForwardBackward:
         return self._forward(sample)[0]
 
     def function_for(self, quantity: str) -> str:
-        forward = quantity in self.outputs or quantity in self.state
+        forward = quantity in self.outputs or quantity in self.state or self.backward_fn is None
         return _name(self.forward_fn if forward else self.backward_fn)
 
     @property
@@ -180,7 +183,8 @@ class ModelLoss:
     ``model.loss(X, y) -> (loss, grads)`` at training time and ``model.loss(X) -> scores``.
 
     ``grad_keys`` maps a parameter name to the key its gradient has in the returned dict when
-    the two differ (code that returns ``dW1`` for ``W1``).
+    the two differ (code that returns ``dW1`` for ``W1``). ``prepare(model, sample)`` runs
+    after the parameters are set, for state the constructor cannot take (running averages).
     """
 
     cls: Callable
@@ -188,11 +192,14 @@ class ModelLoss:
     params: tuple[str, ...]
     data: tuple[str, str] = ("X", "y")
     grad_keys: Mapping[str, str] = field(default_factory=dict)
+    prepare: Callable[[Any, Sample], None] | None = None
 
     def _model(self, sample: Sample) -> Any:
         model = self.cls(**self.init(sample))
         for name in self.params:
             model.params[name] = sample[name]
+        if self.prepare is not None:
+            self.prepare(model, sample)
         return model
 
     def _train_loss(self, sample: Sample) -> tuple[Any, Any]:

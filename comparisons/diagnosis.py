@@ -231,7 +231,7 @@ def output(quantity: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sa
         hint = _loss_hint(float(a), float(r), sample)
         return Finding(FORWARD_MISMATCH, f"{text}{': ' + hint if hint else ''}.")
     bad = np.abs(a - r) > bound
-    if a.ndim >= 1 and a.shape[0] > 1:
+    if a.ndim >= 2 and a.shape[0] > 1:
         rows = np.flatnonzero(bad.reshape(a.shape[0], -1).any(axis=1))
         shown = ", ".join(map(str, rows[:8])) + (", ..." if len(rows) > 8 else "")
         where = f"in examples {shown} of {a.shape[0]}" if len(rows) < a.shape[0] else "in every example"

@@ -148,9 +148,10 @@ def _check_variant(
         records.append(
             new_record(
                 **base,
-                function=adapter.function_for(st.quantity),
+                function=adapter.primary,
                 quantity=st.quantity,
                 status=PASS if ok else FAIL,
+                diagnosis=None if ok else "statistic",
                 max_abs_err=err,
                 time_s=elapsed,
                 message=message,

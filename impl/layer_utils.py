@@ -47,13 +47,19 @@ def affine_relu_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.n
     return affine_backward(da, fc_cache)
 
 
-# The course's layer_utils.py also holds the convolutional sandwich layers; they live in
-# impl.conv_layer_utils and are re-exported here under the course's file name.
+# The course's layer_utils.py also holds the convolutional and normalized sandwich layers;
+# they live in impl.conv_layer_utils and impl.norm_layer_utils and are re-exported here.
 from impl.conv_layer_utils import (  # noqa: E402
     conv_relu_backward,
     conv_relu_forward,
     conv_relu_pool_backward,
     conv_relu_pool_forward,
+)
+from impl.norm_layer_utils import (  # noqa: E402
+    affine_bn_relu_backward,
+    affine_bn_relu_forward,
+    affine_ln_relu_backward,
+    affine_ln_relu_forward,
 )
 
 __all__ = [
@@ -63,4 +69,8 @@ __all__ = [
     "conv_relu_backward",
     "conv_relu_pool_forward",
     "conv_relu_pool_backward",
+    "affine_bn_relu_forward",
+    "affine_bn_relu_backward",
+    "affine_ln_relu_forward",
+    "affine_ln_relu_backward",
 ]

@@ -159,6 +159,18 @@ from impl.conv_layers import (  # noqa: E402
     max_pool_backward_naive,
     max_pool_forward_naive,
 )
+from impl.dropout import dropout_backward, dropout_forward  # noqa: E402
+from impl.normalization import (  # noqa: E402
+    batchnorm_backward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    layernorm_backward,
+    layernorm_forward,
+    spatial_batchnorm_backward,
+    spatial_batchnorm_forward,
+    spatial_groupnorm_backward,
+    spatial_groupnorm_forward,
+)
 
 __all__ = [
     "affine_forward",
@@ -171,4 +183,15 @@ __all__ = [
     "conv_backward_naive",
     "max_pool_forward_naive",
     "max_pool_backward_naive",
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "batchnorm_backward_alt",
+    "layernorm_forward",
+    "layernorm_backward",
+    "spatial_batchnorm_forward",
+    "spatial_batchnorm_backward",
+    "spatial_groupnorm_forward",
+    "spatial_groupnorm_backward",
+    "dropout_forward",
+    "dropout_backward",
 ]

@@ -12,7 +12,7 @@ from comparisons.spec import Variant
 
 
 def run_mutant(mutant: Mutant, cases: int = 4) -> list[dict]:
-    (spec,) = select([mutant.op])
+    (spec,) = [s for s in select(None) if s.name == mutant.op]
     spec = spec.with_variants(Variant(mutant.name, mutant.adapter))
     return [r for batch in sweep([spec], ["float64", "float32"], 0, cases) for r in batch]
 

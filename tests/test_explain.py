@@ -18,7 +18,7 @@ from comparisons.spec import Variant
 
 def mutant_spec(name: str):
     (mutant,) = [m for m in MUTANTS if m.name == name]
-    (spec,) = registry.select([mutant.op])
+    (spec,) = [s for s in registry.select(None) if s.name == mutant.op]
     return spec.with_variants(Variant(mutant.name, mutant.adapter))
 
 
