@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from comparisons.commands import common, list_ops, run
+from comparisons.commands import common, explain, list_ops, run
+from comparisons.commands import report as report_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,7 +18,7 @@ class _Parser(argparse.ArgumentParser):
         raise common.UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-COMMANDS = (run, list_ops)
+COMMANDS = (run, list_ops, explain, report_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,18 +1,23 @@
-"""What the commands share: argument types, the common options, and finishing a run
-(report folder, JSON, summary on stdout, exit code)."""
+"""What the commands share: argument types, the common options, collecting a sweep's records
+(with progress and Ctrl-C), and finishing a run (report folder, JSON, JUnit, summary on
+stdout and in ``GITHUB_STEP_SUMMARY``, exit code)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from comparisons import report
+from comparisons import junit, report, run_info
+from comparisons.progress import Progress
 from comparisons.records import to_frame
 from comparisons.runner import DEFAULT_CASES
 from comparisons.tolerances import SUPPORTED_DTYPES
@@ -86,14 +91,26 @@ def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> 
         help=f"report folder (default reports/{default_prefix}-<UTC time>)",
     )
     parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write records as JSON")
+    parser.add_argument(
+        "--junit",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write JUnit XML (one test per function and case) for CI test views",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress on stderr (the summary is still printed)"
+    )
 
 
 def prepare_outputs(args: argparse.Namespace, default_prefix: str) -> Path:
     """The report folder, after checking that it and --json can be written (before any work)."""
     out_dir = args.out or _fresh_dir(Path("reports") / f"{default_prefix}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}")
     check_writable_dir(out_dir, "--out")
-    if args.json is not None:
-        check_writable_dir(args.json.parent if str(args.json.parent) else Path("."), "--json")
+    for flag in ("json", "junit"):
+        path = getattr(args, flag, None)
+        if path is not None:
+            check_writable_dir(path.parent if str(path.parent) else Path("."), f"--{flag}")
     return out_dir
 
 
@@ -118,28 +135,73 @@ def check_writable_dir(path: Path, flag: str) -> None:
         raise UsageError(f"{flag} {str(path)!r} is not writable")
 
 
-def collect(batches: Iterable[list[dict[str, Any]]], meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Gather streamed records; Ctrl-C stops the sweep and keeps what finished."""
+def collect(
+    batches: Iterable[list[dict[str, Any]]],
+    meta: dict[str, Any],
+    total: int | None = None,
+    quiet: bool = False,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Gather streamed records, showing progress on stderr; Ctrl-C stops the sweep and keeps
+    what finished (``meta["interrupted"]``). ``total`` is the number of batches to expect.
+
+    Also records the run's start, duration and batch counts in ``meta`` for the report."""
+    meta.setdefault("started", run_info.now_utc())
+    meta.setdefault("interrupted", False)
+    meta["total"] = total
+    bar = progress or Progress(total, quiet=quiet)
     records: list[dict[str, Any]] = []
     try:
         for batch in batches:
             records += batch
+            bar.advance(failing=len({r.get("variant") for r in batch if r.get("status") in BAD}))
     except KeyboardInterrupt:
         meta["interrupted"] = True
+    finally:
+        bar.close(interrupted=meta["interrupted"])
+        meta["done"] = bar.done
+        meta["duration_s"] = round(bar.clock() - bar.start, 3)
     return records
 
 
+BAD = ("fail", "error")
+
+
 def finish(records: list[dict[str, Any]], out_dir: Path, args: argparse.Namespace, meta: dict[str, Any]) -> int:
-    """Write the report folder and JSON, print the summary, and return the exit code."""
+    """Write the report folder (results.csv, run.json, summary.md, report.html), the JSON and
+    JUnit files if asked, print the summary (and append it to ``GITHUB_STEP_SUMMARY``), and
+    return the exit code. A second Ctrl-C while writing is postponed: every file is written
+    atomically, but a half-finished folder would mix old and new files."""
+    meta.setdefault("environment", run_info.environment())
     frame = to_frame(records)
-    summary = report.write_report(frame, out_dir, meta)
-    if args.json is not None:
-        report.write_json(frame, args.json, meta)
+    with _postpone_interrupt() as interrupted:
+        summary = report.write_report(frame, out_dir, meta)
+        if args.json is not None:
+            report.write_json(frame, args.json, meta)
+        if getattr(args, "junit", None) is not None:
+            report.write_atomic(args.junit, junit.render(frame, meta))
+    if interrupted():
+        meta["interrupted"] = True
     print(summary)
-    print(f"report: {out_dir}")
+    report.append_step_summary(summary)
+    print(f"report: {out_dir}  (open {out_dir / report.HTML_FILE})")
     if meta.get("interrupted"):
         print("interrupted: the report holds the cases finished so far", file=sys.stderr)
         return EXIT_INTERRUPTED
     if frame.empty:
         return EXIT_USAGE
-    return EXIT_DISAGREE if frame["status"].isin(["fail", "error"]).any() else EXIT_OK
+    return EXIT_DISAGREE if frame["status"].isin(BAD).any() else EXIT_OK
+
+
+@contextlib.contextmanager
+def _postpone_interrupt() -> Iterator[Callable[[], bool]]:
+    """Hold SIGINT while the block runs (main thread only); yields whether one came."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield lambda: bool(caught)
+    finally:
+        signal.signal(signal.SIGINT, previous)

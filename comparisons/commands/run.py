@@ -9,6 +9,8 @@ import sys
 from comparisons import registry
 from comparisons.commands import common
 from comparisons.runner import Case, sweep
+from comparisons.sampling import RANDOM
+from comparisons.spec import OpSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +41,15 @@ def _case(text: str) -> Case:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
+    """How many (op, case, dtype) batches ``sweep`` will yield, for the progress bar."""
+    if args.replay is not None:
+        cases = [1 for spec in specs if args.replay.kind in (RANDOM, *spec.edge_cases)]
+    else:
+        cases = [len(spec.edge_cases) + args.cases for spec in specs]
+    return sum(cases) * len(args.dtypes)
+
+
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         specs = registry.select(args.ops)
@@ -52,7 +63,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         "dtypes": args.dtypes,
         "interrupted": False,
     }
-    records = common.collect(sweep(specs, args.dtypes, args.seed, args.cases, args.replay), meta)
+    batches = sweep(specs, args.dtypes, args.seed, args.cases, args.replay)
+    records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet)
     if not records and not meta["interrupted"]:
         print(
             "gradverify: error: no case matched the selection (is the --replay kind an edge case of these ops?)",
