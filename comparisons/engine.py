@@ -133,10 +133,9 @@ def _check_variant(
     quantities = [Quantity(name, None, outcome.outputs.get(name), ref.outputs[name]) for name in spec.outputs]
     quantities += [Quantity(f"d{w}", w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]
     for q in quantities:
+        q.function = adapter.function_for(q.quantity)
         fields = judge(q, ctx)
-        records.append(
-            new_record(**base, **fields, function=adapter.function_for(q.quantity), quantity=q.quantity, time_s=elapsed)
-        )
+        records.append(new_record(**base, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
     for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
         err = abs(st.value - st.expected)
         ok = err <= st.tolerance

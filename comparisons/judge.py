@@ -43,6 +43,7 @@ class Quantity:
     got: Any
     expected: np.ndarray
     kink_mask: np.ndarray | None = None
+    function: str = ""  # the implementation function that returned it
 
 
 @dataclass
@@ -121,7 +122,8 @@ def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], c
         finding = diagnosis.transposed(q.quantity, actual, q.expected, _bound(q.expected, ctx.tol))
         if finding:
             return dict(status=FAIL, diagnosis=finding.code, message=finding.message)
-    return dict(status=ERROR, diagnosis=code, message=f"{q.quantity} {text}")
+    prefix = f"{q.function}: " if q.function else ""
+    return dict(status=ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
 
 
 def _bound(expected: np.ndarray, tol: Tolerance) -> float:

@@ -52,6 +52,13 @@ def reproduce_command(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant
     return command
 
 
+def planned_cases(spec: OpSpec, run_seed: int, n_random: int, replay: Case | None = None) -> list[Case]:
+    """The cases a sweep runs for ``spec``: the replayed one (if its kind applies), or all."""
+    if replay is not None:
+        return [replay] if replay.kind in (RANDOM, *spec.edge_cases) else []
+    return cases_of(spec, run_seed, n_random)
+
+
 def sweep(
     specs: list[OpSpec],
     dtypes: list[str],
@@ -63,15 +70,13 @@ def sweep(
     # the samples are tiny: one thread avoids pool start-up costs and keeps timings stable
     torch.set_num_threads(1)
     for spec in specs:
-        if replay is not None and replay.kind not in (RANDOM, *spec.edge_cases):
-            continue
-        for case in [replay] if replay else cases_of(spec, run_seed, n_random):
+        for case in planned_cases(spec, run_seed, n_random, replay):
             for dtype in dtypes:
-                yield _check(spec, dtype, case)
+                yield check_safely(spec, dtype, case, reproduce_command(spec, dtype, case))
 
 
-def _check(spec: OpSpec, dtype: str, case: Case) -> list[dict[str, Any]]:
-    command = reproduce_command(spec, dtype, case)
+def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Variant], str]) -> list[dict[str, Any]]:
+    """``check_case``, with a failure of the spec or reference itself as error records."""
     try:
         return check_case(spec, dtype, case.kind, case.seed, reproduce=command)
     except Exception as e:  # noqa: BLE001 - a broken spec or reference must not end the run

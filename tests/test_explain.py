@@ -98,3 +98,26 @@ def test_unknown_function_is_bad_usage(capsys) -> None:
 def test_heatmap_marks_exact_and_largest_entries() -> None:
     # log scale over four decades: 1e-3 of the largest is level 2 of 9
     assert explaining.heatmap([[0.0, 1e-3, 1.0]]) == ["   0 | :@|"]
+
+
+def test_users_file_is_explained_in_the_sandbox(capsys, tmp_path: Path) -> None:
+    """The seeds' TwolayerNet, its global-x slip fixed: the remaining pre-activation bug is
+    found, shrunk and explained, with commands that replay it on the same file."""
+    from generated_submissions import seed_twolayer_with_x_fixed
+
+    path = seed_twolayer_with_x_fixed(tmp_path / "twolayer.py")
+    argv = ["explain", "TwoLayerNet", "--file", str(path), "--map", "TwoLayerNet=TwolayerNet", "--budget", "15",
+            "--dtype", "float64"]
+    assert cli.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "TwolayerNet" in out and "forward_mismatch" in out
+    replay = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Replay it: "))
+    assert shlex.split(replay)[:3] == ["gradverify", "check", str(path)]
+    assert cli.main([*shlex.split(replay)[1:], "-q", "--out", str(tmp_path / "r")]) == 1
+    again = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Explain this case again"))
+    assert cli.main(shlex.split(again)[1:]) == 1
+
+
+def test_unreadable_file_is_bad_usage(capsys, tmp_path: Path) -> None:
+    assert cli.main(["explain", "svm_loss_naive", "--file", str(tmp_path / "missing.py")]) == 2
+    assert "missing.py" in capsys.readouterr().err

@@ -1,23 +1,41 @@
-"""``gradverify explain FUNCTION``: the smallest failing case of one function, explained."""
+"""``gradverify explain FUNCTION``: the smallest failing case of one function, explained.
+
+With ``--file PATH`` the function is the user's own, run in the sandbox exactly as
+``gradverify check`` runs it (same binding flags); otherwise it is a built-in one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import shlex
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from comparisons import explain as explaining
 from comparisons import registry
+from comparisons.check import CheckError, CheckOptions, SubmissionCheck, one_submission, validate
 from comparisons.commands import common
+from comparisons.commands.check import add_user_code_options
 from comparisons.report import write_atomic
 from comparisons.runner import Case, reproduce_command
+from comparisons.spec import OpSpec, Variant
 from comparisons.tolerances import SUPPORTED_DTYPES
+
+Reproduce = Callable[[OpSpec, str, Case], Callable[[Variant], str]]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="find, shrink and explain a failing case of one function")
     p.add_argument("function", metavar="FUNCTION", help="a function, op or op:variant name (see `gradverify list`)")
+    p.add_argument(
+        "--file",
+        default=None,
+        metavar="PATH",
+        help="explain FUNCTION of your own file or module instead of the built-in one",
+    )
     p.add_argument("--seed", type=common.seed, default=0, metavar="S", help="search seed (default 0)")
     p.add_argument(
         "--dtype",
@@ -41,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png", help="save the error patterns as a PNG")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the explanation as JSON")
+    add_user_code_options(p)
     p.set_defaults(execute=execute)
 
 
@@ -52,42 +71,30 @@ def parse_case(text: str) -> Case:
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
-    try:
-        specs = registry.select([args.function])
-    except registry.UnknownName as e:
-        raise common.UsageError(str(e)) from None
     for flag, path in (("--plot", args.plot), ("--json", args.json)):
         if path is not None:
             common.check_writable_dir(path.parent if str(path.parent) else Path("."), flag)
-    result = None
-    for spec in specs:
-        for variant in spec.variants:
-            result = explaining.explain(
-                spec.with_variants(variant),
-                args.dtype,
-                args.seed,
-                args.budget,
-                args.replay,
-                args.shape,
-                reproduce=reproduce_command,
-            )
-            if result.failed:
+    with _functions(args) as (specs, reproduce, again):
+        result = None
+        for spec in specs:
+            for variant in spec.variants:
+                result = explaining.explain(
+                    spec.with_variants(variant),
+                    args.dtype,
+                    args.seed,
+                    args.budget,
+                    args.replay,
+                    args.shape,
+                    reproduce=reproduce,
+                )
+                if result.failed:
+                    break
+            if result is not None and result.failed:
                 break
-        if result is not None and result.failed:
-            break
-    assert result is not None  # select() never returns an op without variants
+    assert result is not None  # _functions yields at least one op with a variant
     text = explaining.render(result)
     if result.failed:
-        again = [
-            "gradverify",
-            "explain",
-            f"{result.op}:{result.variant}",
-            "--dtype",
-            result.dtype,
-            "--replay",
-            str(result.case),
-        ]
-        text += f"\nExplain this case again: {shlex.join(again)}\n"
+        text += f"\nExplain this case again: {shlex.join(again(result))}\n"
     print(text, end="")
     if args.json is not None:
         write_atomic(args.json, json.dumps(explaining.to_json(result), indent=1, allow_nan=False))
@@ -95,3 +102,85 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         explaining.plot(result, str(args.plot))
         print(f"plot: {args.plot}")
     return common.EXIT_DISAGREE if result.failed else common.EXIT_OK
+
+
+@contextmanager
+def _functions(args: argparse.Namespace) -> Iterator[tuple[list[OpSpec], Reproduce, Callable]]:
+    """The ops to explain, how a case of them is replayed, and the command that explains a
+    case again: built-in, or the user's file in a sandbox worker kept open meanwhile."""
+    if args.file is None:
+        try:
+            specs = registry.select([args.function])
+        except registry.UnknownName as e:
+            raise common.UsageError(str(e)) from None
+
+        def again(r: explaining.Explanation) -> list[str]:
+            return ["gradverify", "explain", f"{r.op}:{r.variant}", "--dtype", r.dtype, "--replay", str(r.case)]
+
+        yield specs, reproduce_command, again
+        return
+    options = _user_options(args)
+    try:
+        (submission,) = one_submission(args.file)
+    except CheckError as e:
+        raise common.UsageError(str(e)) from None
+    with SubmissionCheck(submission, options) as run:
+        if run.unreadable or run.nothing_checkable:
+            raise common.UsageError(run.unreadable or run.nothing_message(full=False))
+        if not run.plan.specs:  # found, but only as errors: cannot be imported, or not checkable
+            messages = "; ".join(r["message"] for r in run.plan.records)
+            raise common.UsageError(f"{args.function} in {args.file} cannot be checked: {messages}")
+        flags = options.flags()
+
+        def reproduce(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
+            def command(variant: Variant) -> str:
+                argv = [
+                    "gradverify",
+                    "check",
+                    submission.target,
+                    "--ops",
+                    f"{spec.name}:{variant.name}",
+                    "--dtypes",
+                    dtype,
+                    "--replay",
+                    str(case),
+                    *flags,
+                ]
+                return shlex.join(argv)
+
+            return command
+
+        def again(r: explaining.Explanation) -> list[str]:
+            return [
+                "gradverify",
+                "explain",
+                f"{r.op}:{r.variant}",
+                "--file",
+                submission.target,
+                "--dtype",
+                r.dtype,
+                "--replay",
+                str(r.case),
+                *flags,
+            ]
+
+        for note in run.plan.notes:
+            print(f"note: {note}", file=sys.stderr)
+        yield run.plan.specs, reproduce, again
+
+
+def _user_options(args: argparse.Namespace) -> CheckOptions:
+    options = CheckOptions(
+        ops=(args.function,),
+        dtypes=tuple(args.dtype),
+        timeout=args.timeout,
+        memory_mb=args.memory_mb,
+        mapping={name: target for m in args.map for name, target in m.items()},
+        grad_keys=dict(args.grad_keys),
+        grading=args.grading,
+    )
+    try:
+        validate(options)
+    except (ValueError, registry.UnknownName) as e:
+        raise common.UsageError(str(e)) from None
+    return options

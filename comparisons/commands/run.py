@@ -8,8 +8,7 @@ import sys
 
 from comparisons import registry
 from comparisons.commands import common
-from comparisons.runner import Case, sweep
-from comparisons.sampling import RANDOM
+from comparisons.runner import Case, planned_cases, sweep
 from comparisons.spec import OpSpec
 
 
@@ -43,11 +42,7 @@ def _case(text: str) -> Case:
 
 def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
     """How many (op, case, dtype) batches ``sweep`` will yield, for the progress bar."""
-    if args.replay is not None:
-        cases = [1 for spec in specs if args.replay.kind in (RANDOM, *spec.edge_cases)]
-    else:
-        cases = [len(spec.edge_cases) + args.cases for spec in specs]
-    return sum(cases) * len(args.dtypes)
+    return sum(len(planned_cases(s, args.seed, args.cases, args.replay)) for s in specs) * len(args.dtypes)
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:

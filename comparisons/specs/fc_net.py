@@ -16,6 +16,7 @@ import numpy as np
 import impl.fc_net as impl
 import reference.fc_net as ref
 from comparisons.adapters import ModelLoss
+from comparisons.model_state import set_running_stats
 from comparisons.sampling import C2, N1, TIES, Sample, dims, labels, values
 from comparisons.spec import ONE, OpSpec, Variant
 from comparisons.specs.kinks import mlp_param_kinks, near_zero
@@ -90,14 +91,6 @@ SPECS = (
 
 NORM_EPS = 1e-5
 """The eps of the course's bn_params and ln_params, which FullyConnectedNet leaves at default."""
-
-
-def set_running_stats(model: Any, sample: Sample) -> None:
-    """Give each batchnorm layer the sample's running statistics (copies: a train step may
-    update them in place)."""
-    for i, bn_param in enumerate(model.bn_params, start=1):
-        bn_param["running_mean"] = sample[f"running_mean{i}"].copy()
-        bn_param["running_var"] = sample[f"running_var{i}"].copy()
 
 
 def course_dropout_masks(seed: int, n: int, widths: list[int], p: float) -> list[np.ndarray]:
