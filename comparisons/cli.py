@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from comparisons.commands import common, explain, list_ops, run
+from comparisons.commands import bench, common, explain, list_ops, run
 from comparisons.commands import check as check_command
 from comparisons.commands import report as report_command
 
@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
         raise common.UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-COMMANDS = (run, list_ops, explain, report_command, check_command)
+COMMANDS = (run, list_ops, explain, report_command, bench, check_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,9 +9,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).parent / "submissions"
 IMPL_MODULES = (
-    "linear_svm", "softmax", "layers", "conv_layers", "fast_layers", "normalization", "dropout",
-    "layer_utils", "conv_layer_utils", "norm_layer_utils", "fc_net", "cnn", "matrix_example",
-    "rnn_layers", "optim",
+    "linear_svm",
+    "softmax",
+    "layers",
+    "conv_layers",
+    "fast_layers",
+    "normalization",
+    "dropout",
+    "layer_utils",
+    "conv_layer_utils",
+    "norm_layer_utils",
+    "fc_net",
+    "cnn",
+    "matrix_example",
+    "rnn_layers",
+    "optim",
 )
 # an import of another impl module, or a re-export list, possibly spanning several lines
 _LOCAL = re.compile(r"^(from impl\.\S+ import (\([^)]*\)|.*)|__all__ = \[[^\]]*\])[^\n]*\n", re.MULTILINE)

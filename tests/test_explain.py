@@ -106,8 +106,18 @@ def test_users_file_is_explained_in_the_sandbox(capsys, tmp_path: Path) -> None:
     from generated_submissions import seed_twolayer_with_x_fixed
 
     path = seed_twolayer_with_x_fixed(tmp_path / "twolayer.py")
-    argv = ["explain", "TwoLayerNet", "--file", str(path), "--map", "TwoLayerNet=TwolayerNet", "--budget", "15",
-            "--dtype", "float64"]
+    argv = [
+        "explain",
+        "TwoLayerNet",
+        "--file",
+        str(path),
+        "--map",
+        "TwoLayerNet=TwolayerNet",
+        "--budget",
+        "15",
+        "--dtype",
+        "float64",
+    ]
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
     assert "TwolayerNet" in out and "forward_mismatch" in out

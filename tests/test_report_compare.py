@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_checks import check_page, records, row_with
 
 from bugzoo import MUTANTS
 from comparisons import cli, compare_runs, registry, report
 from comparisons.records import to_frame
 from comparisons.spec import Variant
+from report_checks import check_page, records, row_with
 
 META = {"command": "gradverify run", "seed": 0, "cases": 1, "dtypes": ["float64", "float32"]}
 

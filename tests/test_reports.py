@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_checks import check_page, records, row_with
 
 from bugzoo import MUTANTS
 from comparisons import cli, registry, report
 from comparisons.commands import run as run_command
 from comparisons.records import COLUMNS, to_frame
 from comparisons.spec import Variant
+from report_checks import check_page, records, row_with
 
 META = {"command": "gradverify run --cases 1", "seed": 0, "cases": 1, "dtypes": ["float64", "float32"]}
 REPORT_FILES = {"results.csv", "run.json", "summary.md", "report.html"}

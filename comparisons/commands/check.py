@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from comparisons import batch, registry
+from comparisons import batch, parallel, registry
 from comparisons.check import (
     CheckError,
     CheckOptions,
@@ -54,6 +54,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="check only these ops, families, op:variant or course function names (default: all found)",
     )
     common.add_sweep_options(check)
+    check.add_argument(
+        "--workers",
+        type=common.positive,
+        default=1,
+        metavar="N",
+        help="batch mode: submissions checked at once, each in its own process (default 1)",
+    )
     common.add_output_options(check, "check")
     check.add_argument("--replay", type=_case, default=None, metavar="KIND:SEED", help="run only this case")
     add_user_code_options(check)
@@ -183,16 +190,32 @@ def _single(sub: Submission, options: CheckOptions, args: argparse.Namespace, me
     return common.finish(records, out_dir, args, meta)
 
 
+def _check_whole(item: tuple[Submission, CheckOptions]) -> tuple[list[list[dict[str, Any]]], list[int]]:
+    """All batches of one submission, and its checkable count (runs in a worker process)."""
+    sub, options = item
+    found: list[int] = []
+    return list(iter_batches(sub, options, found)), found
+
+
 def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespace, meta: dict, quiet: bool) -> int:
     out_dir = common.prepare_outputs(args, "check")
     owner: dict[int, str] = {}
     found: list[int] = []
 
     def batches() -> Iterator[list[dict[str, Any]]]:
-        for sub in subs:
+        if args.workers > 1:
+            done = parallel.ordered_map(_check_whole, [(s, options) for s in subs], args.workers)
+        else:
+            done = (None for _ in subs)
+        for sub, result in zip(subs, done, strict=True):
             if not quiet:
                 print(f"checking {sub.name} ({sub.target})", file=sys.stderr)
-            for part in iter_batches(sub, options, found):
+            if result is None:
+                parts = iter_batches(sub, options, found)
+            else:
+                parts, counts = result
+                found.extend(counts)
+            for part in parts:
                 for record in part:
                     owner[id(record)] = sub.name
                 yield part

@@ -81,6 +81,24 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """--workers and --scheduler: where the cases run (the records are the same anywhere)."""
+    parser.add_argument(
+        "--workers",
+        type=positive,
+        default=1,
+        metavar="N",
+        help="processes that run the cases, one thread each (default 1); the records are the same for any N",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the cases on the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786 "
+        "(needs gradverify[distributed] here and on the workers)",
+    )
+
+
 def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> None:
     """--out and --json: where a run's records go."""
     parser.add_argument(

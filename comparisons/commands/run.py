@@ -8,7 +8,9 @@ import sys
 
 from comparisons import registry
 from comparisons.commands import common
-from comparisons.runner import Case, planned_cases, sweep
+from comparisons.distributed import SchedulerUnavailable
+from comparisons.parallel import make_sweep
+from comparisons.runner import Case, planned_cases
 from comparisons.spec import OpSpec
 
 
@@ -22,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="comma-separated ops, families, op:variant or function names (default: all)",
     )
     common.add_sweep_options(run)
+    common.add_parallel_options(run)
     common.add_output_options(run, "run")
     run.add_argument(
         "--replay",
@@ -58,7 +61,13 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         "dtypes": args.dtypes,
         "interrupted": False,
     }
-    batches = sweep(specs, args.dtypes, args.seed, args.cases, args.replay)
+    meta["workers"], meta["scheduler"] = args.workers, args.scheduler
+    try:
+        batches = make_sweep(
+            specs, args.dtypes, args.seed, args.cases, args.replay, workers=args.workers, scheduler=args.scheduler
+        )
+    except SchedulerUnavailable as e:
+        raise common.UsageError(str(e)) from None
     records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet)
     if not records and not meta["interrupted"]:
         print(

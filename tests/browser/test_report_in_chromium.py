@@ -17,10 +17,10 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
-from report_checks import records
 
 from comparisons import report
 from comparisons.records import to_frame
+from report_checks import records
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 # tox -e browser sets this: there a missing browser is a failure, not a skip

@@ -1,0 +1,116 @@
+"""Streaming records to disk: the same rows as the in-memory report, in flat memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from bugzoo import MUTANTS
+from comparisons import registry, report, sinks
+from comparisons.adapters import LossGrad
+from comparisons.records import COLUMNS, new_record, to_frame
+from comparisons.runner import sweep
+from comparisons.spec import Variant
+
+
+def explode(W: Any, X: Any, y: Any, reg: float) -> Any:
+    raise ValueError("boom")
+
+
+@pytest.fixture(scope="module")
+def mixed_batches() -> list[list[dict[str, Any]]]:
+    """A sweep with passes, kinks, failures and errors: correct ops, two mutants, a crash."""
+    spec = registry.select(["svm"])[0]
+    variants = [Variant(m.name, m.adapter) for m in MUTANTS if m.op == "svm"][:2]
+    variants.append(Variant("explodes", LossGrad(explode, ("W", "X", "y", "reg"), wrt=("W",))))
+    specs = [*registry.select(["relu", "affine"]), spec.with_variants(*variants)]
+    return list(sweep(specs, ["float64", "float32"], 0, 3))
+
+
+def test_csv_sink_writes_what_the_report_writes(tmp_path: Path, mixed_batches: list[list[dict[str, Any]]]) -> None:
+    batches = mixed_batches
+    path = tmp_path / "results.csv"
+    with sinks.CsvSink(path) as sink:
+        for batch in batches:
+            sink.write(batch)
+            assert not path.exists()  # only the .partial file until it is complete
+    records = [r for b in batches for r in b]
+    streamed = pd.read_csv(path)
+    assert list(streamed.columns) == list(COLUMNS) and sink.rows == len(records)
+    pd.testing.assert_frame_equal(report.normalise(streamed), report.normalise(to_frame(records)))
+
+
+def test_a_failed_stream_leaves_a_partial_file_and_ctrl_c_a_complete_one(tmp_path: Path) -> None:
+    batch = [new_record(op="relu", status="pass")]
+    with pytest.raises(RuntimeError), sinks.CsvSink(tmp_path / "a.csv") as sink:
+        sink.write(batch)
+        raise RuntimeError("boom")
+    assert not (tmp_path / "a.csv").exists() and (tmp_path / "a.csv.partial").exists()
+    with pytest.raises(KeyboardInterrupt), sinks.CsvSink(tmp_path / "b.csv") as sink:
+        sink.write(batch)
+        raise KeyboardInterrupt
+    assert len(pd.read_csv(tmp_path / "b.csv")) == 1
+
+
+def test_tally_matches_the_report_summary(mixed_batches: list[list[dict[str, Any]]]) -> None:
+    batches = mixed_batches
+    tally = sinks.Tally(keep=5)
+    for _ in sinks.stream(batches, tally=tally):
+        pass
+    frame = to_frame([r for b in batches for r in b])
+    expected = report.summary_table(frame)
+    got = tally.summary()
+    assert list(got.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    assert tally.totals() == report.totals(frame)
+    failures = report.failures(frame)
+    assert failures.shape[0] > 5  # the mutants fail often enough to test the bound
+    kept = tally.failures()
+    assert len(kept) == 5
+    pd.testing.assert_frame_equal(
+        kept[["op", "variant", "quantity", "status"]].reset_index(drop=True),
+        failures[["op", "variant", "quantity", "status"]].head(5).reset_index(drop=True),
+    )
+
+
+def synthetic(n: int) -> Any:
+    """``n`` batches shaped like real ones (three records, long messages), made on the fly."""
+    for i in range(n):
+        yield [
+            new_record(
+                op="affine",
+                family="layers",
+                variant="vectorized",
+                function="affine_backward",
+                dtype="float64",
+                case="random",
+                seed=i,
+                quantity=q,
+                status="fail" if i % 97 == 0 else "pass",
+                rel_err=1e-9 * (i % 13),
+                message="x" * 300,
+                reproduce=f"gradverify run --ops affine:vectorized --dtypes float64 --replay random:{i}",
+            )
+            for q in ("out", "dx", "dw")
+        ]
+
+
+def peak_bytes(n: int, tmp_path: Path) -> int:
+    tracemalloc.start()
+    try:
+        tally = sinks.drain(synthetic(n), tmp_path / f"r{n}.csv", keep=50)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        assert tally.batches == n
+
+
+def test_memory_stays_flat_as_the_cases_grow(tmp_path: Path) -> None:
+    small, large = peak_bytes(500, tmp_path), peak_bytes(10_000, tmp_path)
+    # 20x the cases: the peak is the kept failures and buffers, not the records
+    assert large < 1.5 * small + 200_000
+    assert len(pd.read_csv(tmp_path / "r10000.csv")) == 30_000
