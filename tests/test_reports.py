@@ -146,7 +146,7 @@ def test_run_with_a_mutant_writes_every_report_file_and_junit(tmp_path: Path, mo
 
 
 def test_interrupted_run_keeps_finished_cases_and_says_so(tmp_path: Path, monkeypatch) -> None:
-    real = run_command.sweep
+    real = run_command.make_sweep
 
     def three_then_ctrl_c(*args, **kwargs):
         batches = real(*args, **kwargs)
@@ -154,7 +154,7 @@ def test_interrupted_run_keeps_finished_cases_and_says_so(tmp_path: Path, monkey
             yield next(batches)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_command, "sweep", three_then_ctrl_c)
+    monkeypatch.setattr(run_command, "make_sweep", three_then_ctrl_c)
     assert cli.main(["run", "--ops", "relu", "--out", str(tmp_path), "--quiet"]) == 130
     meta = json.loads((tmp_path / "run.json").read_text())
     assert meta["interrupted"] and meta["done"] == 3 and meta["total"] > 3
