@@ -23,7 +23,7 @@ import torch
 from comparisons import registry
 from comparisons.compare import ERROR
 from comparisons.records import new_record, to_frame
-from comparisons.runner import DEFAULT_CASES, Case, check_safely, planned_cases
+from comparisons.runner import DEFAULT_CASES, Case, check_safely, count_cases, planned_cases
 from comparisons.sandbox import discovery
 from comparisons.sandbox.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Options, Pool, Submission, WorkerFault
 from comparisons.spec import OpSpec, Variant
@@ -182,7 +182,7 @@ class SubmissionCheck:
     def total(self) -> int:
         """How many (op, case, dtype) batches ``batches`` yields after the plan's records."""
         o = self.options
-        return sum(len(planned_cases(s, o.seed, o.cases, o.replay)) for s in self.plan.specs) * len(o.dtypes)
+        return sum(count_cases(s, o.cases, o.replay) for s in self.plan.specs) * len(o.dtypes)
 
     def run_case(self, spec: OpSpec, dtype: str, case: Case) -> list[dict[str, Any]]:
         def command(variant: Variant) -> str:

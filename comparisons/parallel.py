@@ -28,8 +28,7 @@ from typing import Any
 import torch
 from threadpoolctl import threadpool_limits
 
-from comparisons.runner import Case, sweep
-from comparisons.sampling import RANDOM, case_seed
+from comparisons.runner import Case, planned_cases, sweep
 from comparisons.spec import OpSpec
 
 Batch = list[dict[str, Any]]
@@ -58,15 +57,7 @@ def plan(
 
     Lazy, so a sweep of millions of cases is never held as a list."""
     for i, spec in enumerate(specs):
-        if replay is not None:
-            if replay.kind in (RANDOM, *spec.edge_cases):
-                yield from (Task(i, replay, dtype) for dtype in dtypes)
-            continue
-        kinds = len(spec.edge_cases)
-        for index in range(kinds + n_random):
-            # the same cases as runner.cases_of, one at a time
-            kind = spec.edge_cases[index] if index < kinds else RANDOM
-            case = Case(kind, case_seed(run_seed, spec.name, index))
+        for case in planned_cases(spec, run_seed, n_random, replay):
             yield from (Task(i, case, dtype) for dtype in dtypes)
 
 

@@ -85,8 +85,7 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
     ``timeout``, ``memory_mb``, ``grading``)."""
     from comparisons import check
-    from comparisons.runner import cases_of
-    from comparisons.sampling import RANDOM
+    from comparisons.runner import planned_cases
 
     opts = check.make_options(**options)
     key = (str(target), repr(opts))
@@ -103,11 +102,9 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     tests = [GradverifyCase(_problem_id(r), problem=[r]) for r in run.plan.records]
     replay = opts.replay
     for spec in run.plan.specs:
-        if replay is not None and replay.kind not in (RANDOM, *spec.edge_cases):
-            continue
         for variant in spec.variants:  # one test per function: each variant on its own
             single = spec.with_variants(variant)
-            for case in [replay] if replay else cases_of(spec, opts.seed, opts.cases):
+            for case in planned_cases(spec, opts.seed, opts.cases, replay):
                 for dtype in opts.dtypes:
                     name = f"{variant.adapter.primary}-{spec.name}:{variant.name}-{dtype}-{case}"
                     tests.append(GradverifyCase(name, run, single, dtype, case))

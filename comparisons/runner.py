@@ -38,10 +38,13 @@ class Case:
         return cls(kind, int(seed))
 
 
-def cases_of(spec: OpSpec, run_seed: int, n_random: int) -> list[Case]:
-    """The edge cases of ``spec`` followed by ``n_random`` random ones, seeded per op."""
-    kinds = list(spec.edge_cases) + [RANDOM] * n_random
-    return [Case(kind, case_seed(run_seed, spec.name, i)) for i, kind in enumerate(kinds)]
+def cases_of(spec: OpSpec, run_seed: int, n_random: int) -> Iterator[Case]:
+    """The edge cases of ``spec`` followed by ``n_random`` random ones, seeded per op; lazy, so
+    a sweep of millions of cases is never held as a list."""
+    kinds = len(spec.edge_cases)
+    for index in range(kinds + n_random):
+        kind = spec.edge_cases[index] if index < kinds else RANDOM
+        yield Case(kind, case_seed(run_seed, spec.name, index))
 
 
 def reproduce_command(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
@@ -52,11 +55,18 @@ def reproduce_command(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant
     return command
 
 
-def planned_cases(spec: OpSpec, run_seed: int, n_random: int, replay: Case | None = None) -> list[Case]:
+def planned_cases(spec: OpSpec, run_seed: int, n_random: int, replay: Case | None = None) -> Iterator[Case]:
     """The cases a sweep runs for ``spec``: the replayed one (if its kind applies), or all."""
     if replay is not None:
-        return [replay] if replay.kind in (RANDOM, *spec.edge_cases) else []
+        return iter([replay] if replay.kind in (RANDOM, *spec.edge_cases) else [])
     return cases_of(spec, run_seed, n_random)
+
+
+def count_cases(spec: OpSpec, n_random: int, replay: Case | None = None) -> int:
+    """How many cases ``planned_cases`` yields for ``spec`` (for progress bars)."""
+    if replay is not None:
+        return int(replay.kind in (RANDOM, *spec.edge_cases))
+    return len(spec.edge_cases) + n_random
 
 
 def sweep(
