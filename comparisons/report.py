@@ -68,7 +68,10 @@ def checks(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per op x dtype: checks, passed, kinks, failed, errors, worst rel_err."""
+    """Per op x dtype: checks, passed, kinks, failed, errors, worst rel_err (from
+    ``frame.attrs["summary"]`` when the frame is a sample of a larger run)."""
+    if "summary" in frame.attrs:
+        return frame.attrs["summary"].copy()
     columns = ["op", "dtype", "checks", *STATUS_ORDER, "worst_rel_err"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -84,7 +87,10 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def totals(frame: pd.DataFrame) -> dict[str, Any]:
-    """Counts of checks by status and of records, for the JSON summary and the last line."""
+    """Counts of checks by status and of records, for the JSON summary and the last line
+    (from ``frame.attrs["totals"]`` when the frame is a sample of a larger run)."""
+    if "totals" in frame.attrs:
+        return dict(frame.attrs["totals"])
     per_check = checks(frame)
     counts = per_check["status"].value_counts()
     return {
@@ -183,12 +189,13 @@ def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(frame: pd.DataFrame, out_dir: Path, meta: dict[str, Any]) -> str:
-    """Write results.csv, run.json, summary.md and report.html into ``out_dir``; returns the
-    Markdown summary. The data files go first: a report that cannot be drawn must not cost
-    the results."""
+def write_report(frame: pd.DataFrame, out_dir: Path, meta: dict[str, Any], results_written: bool = False) -> str:
+    """Write results.csv (unless the run streamed it there already), run.json, summary.md and
+    report.html into ``out_dir``; returns the Markdown summary. The data files go first: a
+    report that cannot be drawn must not cost the results."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out_dir / RESULTS_FILE, frame.to_csv(index=False))
+    if not results_written:
+        write_atomic(out_dir / RESULTS_FILE, frame.to_csv(index=False))
     write_atomic(out_dir / run_info.RUN_FILE, run_info.dumps(meta))
     return write_views(frame, out_dir, meta)
 

@@ -186,8 +186,9 @@ def _single(sub: Submission, options: CheckOptions, args: argparse.Namespace, me
         meta["notes"] = run.plan.notes
         out_dir = common.prepare_outputs(args, "check")
         total = run.total() + (1 if run.plan.records else 0)
-        records = common.collect(run.batches(), meta, total=total, quiet=quiet)
-    return common.finish(records, out_dir, args, meta)
+        store = common.open_store(out_dir)
+        records = common.collect(run.batches(), meta, total=total, quiet=quiet, store=store)
+    return common.finish(records, out_dir, args, meta, store=store)
 
 
 def _check_whole(item: tuple[Submission, CheckOptions]) -> tuple[list[list[dict[str, Any]]], list[int]]:

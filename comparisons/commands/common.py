@@ -18,6 +18,7 @@ from typing import Any
 
 from comparisons import junit, report, run_info
 from comparisons.progress import Progress
+from comparisons.record_store import RecordStore
 from comparisons.records import to_frame
 from comparisons.runner import DEFAULT_CASES
 from comparisons.tolerances import SUPPORTED_DTYPES
@@ -159,11 +160,13 @@ def collect(
     total: int | None = None,
     quiet: bool = False,
     progress: Progress | None = None,
+    store: RecordStore | None = None,
 ) -> list[dict[str, Any]]:
     """Gather streamed records, showing progress on stderr; Ctrl-C stops the sweep and keeps
     what finished (``meta["interrupted"]``). ``total`` is the number of batches to expect.
 
-    Also records the run's start, duration and batch counts in ``meta`` for the report."""
+    Also records the run's start, duration and batch counts in ``meta`` for the report. With a
+    ``store``, records go to disk as they finish and only the store's bounded set is returned."""
     meta.setdefault("started", run_info.now_utc())
     meta.setdefault("interrupted", False)
     meta["total"] = total
@@ -171,7 +174,10 @@ def collect(
     records: list[dict[str, Any]] = []
     try:
         for batch in batches:
-            records += batch
+            if store is not None:
+                store.add(batch)
+            else:
+                records += batch
             bar.advance(failing=len({r.get("variant") for r in batch if r.get("status") in BAD}))
     except KeyboardInterrupt:
         meta["interrupted"] = True
@@ -179,25 +185,43 @@ def collect(
         bar.close(interrupted=meta["interrupted"])
         meta["done"] = bar.done
         meta["duration_s"] = round(bar.clock() - bar.start, 3)
-    return records
+    return store.records() if store is not None else records
 
 
 BAD = ("fail", "error")
 
 
-def finish(records: list[dict[str, Any]], out_dir: Path, args: argparse.Namespace, meta: dict[str, Any]) -> int:
+def open_store(out_dir: Path) -> RecordStore:
+    """The store that streams a run's records into ``out_dir/results.csv`` as they finish."""
+    return RecordStore(out_dir / report.RESULTS_FILE)
+
+
+def finish(
+    records: list[dict[str, Any]],
+    out_dir: Path,
+    args: argparse.Namespace,
+    meta: dict[str, Any],
+    store: RecordStore | None = None,
+) -> int:
     """Write the report folder (results.csv, run.json, summary.md, report.html), the JSON and
     JUnit files if asked, print the summary (and append it to ``GITHUB_STEP_SUMMARY``), and
     return the exit code. A second Ctrl-C while writing is postponed: every file is written
     atomically, but a half-finished folder would mix old and new files."""
     meta.setdefault("environment", run_info.environment())
     frame = to_frame(records)
+    if store is not None:
+        store.close()
+        if store.bounded:  # the report is drawn from a sample: its counts come from the tally
+            frame.attrs.update(summary=store.tally.summary(), totals=store.tally.totals())
+            meta["sampled"] = {"records": store.tally.records, "in_report": len(frame)}
     with _postpone_interrupt() as interrupted:
-        summary = report.write_report(frame, out_dir, meta)
+        summary = report.write_report(frame, out_dir, meta, results_written=store is not None)
+        # JSON and JUnit list every record: a sampled run reads them back from results.csv
+        full = report.load_results(out_dir)[0] if store is not None and store.bounded else frame
         if args.json is not None:
-            report.write_json(frame, args.json, meta)
+            report.write_json(full, args.json, meta)
         if getattr(args, "junit", None) is not None:
-            report.write_atomic(args.junit, junit.render(frame, meta))
+            report.write_atomic(args.junit, junit.render(full, meta))
     if interrupted():
         meta["interrupted"] = True
     print(summary)

@@ -68,10 +68,11 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         )
     except SchedulerUnavailable as e:
         raise common.UsageError(str(e)) from None
-    records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet)
+    store = common.open_store(out_dir)
+    records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet, store=store)
     if not records and not meta["interrupted"]:
         print(
             "gradverify: error: no case matched the selection (is the --replay kind an edge case of these ops?)",
             file=sys.stderr,
         )
-    return common.finish(records, out_dir, args, meta)
+    return common.finish(records, out_dir, args, meta, store=store)
