@@ -68,3 +68,19 @@ def test_a_sampled_run_reports_the_same_counts_as_a_full_one(tmp_path: Path, mon
     assert meta["sampled"]["records"] == len(full) > meta["sampled"]["in_report"]
     assert len(json.loads((tmp_path / "s.json").read_text())["records"]) == len(full)
     assert "relu" in (tmp_path / "sampled" / "report.html").read_text()
+
+
+def test_a_sampled_run_never_reads_its_records_back_unless_asked(tmp_path: Path, monkeypatch) -> None:
+    """Reading results.csv back would cost memory in proportion to the run: only --json and
+    --junit, which list every record, may do it."""
+    from comparisons import report
+
+    monkeypatch.setattr(record_store, "KEEP_ALL", 20)
+    monkeypatch.setattr(record_store, "SAMPLE_PER_GROUP", 5)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("results.csv was read back")
+
+    monkeypatch.setattr(report, "load_results", forbidden)
+    assert cli.main(["run", "--ops", "relu", "--cases", "20", "--quiet", "--out", str(tmp_path)]) == 0
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 2 * 2 * (20 + 3)  # 2 records, 2 dtypes, cases + edges

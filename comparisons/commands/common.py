@@ -216,8 +216,10 @@ def finish(
             meta["sampled"] = {"records": store.tally.records, "in_report": len(frame)}
     with _postpone_interrupt() as interrupted:
         summary = report.write_report(frame, out_dir, meta, results_written=store is not None)
-        # JSON and JUnit list every record: a sampled run reads them back from results.csv
-        full = report.load_results(out_dir)[0] if store is not None and store.bounded else frame
+        # JSON and JUnit list every record: a sampled run reads them back from results.csv,
+        # and only when asked (that read costs memory in proportion to the run)
+        wanted = args.json is not None or getattr(args, "junit", None) is not None
+        full = report.load_results(out_dir)[0] if wanted and store is not None and store.bounded else frame
         if args.json is not None:
             report.write_json(full, args.json, meta)
         if getattr(args, "junit", None) is not None:
