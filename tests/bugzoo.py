@@ -19,6 +19,9 @@ import impl.linear_svm as svm
 import impl.matrix_example as mx
 import impl.softmax as sm
 from comparisons.adapters import Adapter, ForwardBackward, LossGrad, ModelLoss
+from comparisons.registry import select
+from comparisons.runner import sweep
+from comparisons.spec import Variant
 from comparisons.specs.fc_net import SPECS as FC_SPECS
 
 
@@ -33,6 +36,14 @@ class Mutant:
     status: str = "fail"
     diagnosis: tuple[str, ...] = ()
     """Codes the caught records may carry; the first must appear."""
+
+
+def run_mutant(mutant: Mutant, cases: int = 4) -> list[dict]:
+    """Every record of a sweep (edge cases and ``cases`` random ones, both dtypes) of the
+    mutant in place of its op's implementations."""
+    (spec,) = [s for s in select(None) if s.name == mutant.op]
+    spec = spec.with_variants(Variant(mutant.name, mutant.adapter))
+    return [r for batch in sweep([spec], ["float64", "float32"], 0, cases) for r in batch]
 
 
 def _reg_grad(W, reg):

@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 
 from all_mutants import MUTANTS
-from bugzoo import Mutant
+from bugzoo import Mutant, run_mutant
 from comparisons.registry import select
-from comparisons.runner import sweep
-from comparisons.spec import Variant
-
-
-def run_mutant(mutant: Mutant, cases: int = 4) -> list[dict]:
-    (spec,) = [s for s in select(None) if s.name == mutant.op]
-    spec = spec.with_variants(Variant(mutant.name, mutant.adapter))
-    return [r for batch in sweep([spec], ["float64", "float32"], 0, cases) for r in batch]
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.op}-{m.name}")

@@ -9,12 +9,12 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bugzoo import run_mutant
 from bugzoo_conv import MUTANTS, Mutant, max_pool_backward_every_max
 from comparisons.adapters import ForwardBackward
 from comparisons.engine import check_case
-from comparisons.runner import sweep
 from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec, Variant
+from comparisons.spec import OpSpec
 from comparisons.specs import cnn as cnn_specs
 from comparisons.specs import conv_kinks
 from comparisons.specs import conv_layer_utils as clu_specs
@@ -93,26 +93,6 @@ def test_samples_tile_exactly_and_cover_the_edge_cases() -> None:
 
 
 # --- mutants --------------------------------------------------------------------------------
-
-
-def run_mutant(mutant: Mutant, cases: int = 4) -> list[dict]:
-    spec = SPECS[mutant.op].with_variants(Variant(mutant.name, mutant.adapter))
-    return [r for batch in sweep([spec], ["float64", "float32"], 0, cases) for r in batch]
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.op}-{m.name}")
-def test_mutant_is_caught(mutant: Mutant) -> None:
-    records = run_mutant(mutant)
-    for quantity in mutant.catches:
-        statuses = {r["status"] for r in records if r["quantity"] == quantity}
-        assert mutant.status in statuses, f"{quantity}: got only {statuses}"
-    if mutant.status == "kink":
-        # a valid subgradient at a kink is never a failure
-        assert not any(r["status"] in ("fail", "error") for r in records)
-
-
-def test_every_op_has_a_mutant() -> None:
-    assert set(SPECS) <= {m.op for m in MUTANTS}
 
 
 def test_flipped_filter_is_blamed_on_the_forward_pass() -> None:

@@ -9,11 +9,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bugzoo import Mutant
+from bugzoo import run_mutant
 from bugzoo_normalization import MUTANTS
 from comparisons.adapters import ForwardBackward
 from comparisons.engine import check_case
-from comparisons.runner import sweep
 from comparisons.sampling import RANDOM
 from comparisons.spec import OpSpec, Variant
 from comparisons.specs import dropout as dropout_specs
@@ -43,29 +42,6 @@ def test_correct_implementations_never_fail(op: str, case: str, dtype: str, seed
     ]
     assert not bad, f"{op} {dtype} {case}:{seed}: {bad}"
     assert {r["quantity"] for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
-
-
-def test_every_op_has_a_mutant() -> None:
-    assert set(SPECS) - {"fully_connected_net"} <= {m.op for m in MUTANTS}
-
-
-def run_mutant(mutant: Mutant) -> list[dict]:
-    spec = SPECS[mutant.op].with_variants(Variant(mutant.name, mutant.adapter))
-    return [r for batch in sweep([spec], ["float64", "float32"], 0, 4) for r in batch]
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.op}-{m.name}")
-def test_mutant_is_caught(mutant: Mutant) -> None:
-    records = run_mutant(mutant)
-    for quantity in mutant.catches:
-        caught = [r for r in records if r["quantity"] == quantity and r["status"] == mutant.status]
-        statuses = {r["status"] for r in records if r["quantity"] == quantity}
-        assert caught, f"{quantity}: got only {statuses}"
-        codes = {r["diagnosis"] for r in caught}
-        assert codes <= set(mutant.diagnosis), f"{quantity}: diagnosed {codes}, expected {mutant.diagnosis}"
-    assert mutant.diagnosis[0] in {r["diagnosis"] for r in records if r["status"] == mutant.status}
-    if mutant.status == "kink":
-        assert not any(r["status"] in ("fail", "error") for r in records)
 
 
 def test_flipped_keep_probability_is_caught_by_the_keep_rate_alone() -> None:

@@ -9,12 +9,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bugzoo import Mutant
+from bugzoo import Mutant, run_mutant
 from bugzoo_rnn import MUTANTS
 from comparisons.engine import check_case
-from comparisons.runner import sweep
 from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec, Variant
+from comparisons.spec import OpSpec
 from comparisons.specs import optim as optim_specs
 from comparisons.specs import rnn_layers as rnn_specs
 from impl import optim, rnn_layers
@@ -82,25 +81,6 @@ def test_samples_hold_their_edge_cases() -> None:
 
 
 # --- mutants ----------------------------------------------------------------------------------
-
-
-def run_mutant(mutant: Mutant, cases: int = 4) -> list[dict]:
-    spec = BY_NAME[mutant.op].with_variants(Variant(mutant.name, mutant.adapter))
-    return [r for batch in sweep([spec], list(DTYPES), 0, cases) for r in batch]
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.op}-{m.name}")
-def test_mutant_is_caught(mutant: Mutant) -> None:
-    records = run_mutant(mutant)
-    for quantity in mutant.catches:
-        statuses = {r["status"] for r in records if r["quantity"] == quantity}
-        assert mutant.status in statuses, f"{quantity}: got only {statuses}"
-    if mutant.status == "kink":
-        assert not any(r["status"] in ("fail", "error") for r in records)
-
-
-def test_every_op_has_a_mutant() -> None:
-    assert set(BY_NAME) <= {m.op for m in MUTANTS}
 
 
 def _mutant(op: str, name: str) -> Mutant:
