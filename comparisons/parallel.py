@@ -186,19 +186,6 @@ def _context(start_method: str | None = None) -> mp.context.BaseContext:
     return mp.get_context(start_method or ("fork" if sys.platform.startswith("linux") else "spawn"))
 
 
-def pool_sweep(
-    specs: list[OpSpec],
-    tasks: Iterable[Task],
-    workers: int,
-    chunk: int = CHUNK,
-    window: int | None = None,
-    start_method: str | None = None,
-) -> Iterator[Batch]:
-    """The batches of ``tasks`` over ``specs`` computed by ``workers`` local processes, in
-    task order."""
-    return task_sweep(specs, tasks, workers, chunk, window, start_method)
-
-
 def task_sweep(
     setup: list[OpSpec] | Callable[[], Runner],
     tasks: Iterable[Task],
@@ -283,4 +270,4 @@ def make_sweep(
         return dask_sweep(specs, plan(specs, dtypes, seed, cases, replay), scheduler)
     if workers <= 1:
         return _pinned(sweep(specs, dtypes, seed, cases, replay))
-    return pool_sweep(specs, plan(specs, dtypes, seed, cases, replay), workers)
+    return task_sweep(specs, plan(specs, dtypes, seed, cases, replay), workers)

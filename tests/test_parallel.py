@@ -55,8 +55,8 @@ def test_two_workers_give_the_records_of_one() -> None:
 def test_chunking_and_replay_do_not_change_records() -> None:
     specs = registry.select(["svm", "relu"])
     tasks = list(plan(specs, DTYPES, 0, 2))
-    one_by_one = list(parallel.pool_sweep(specs, tasks, workers=2, chunk=1, window=1))
-    bigger = list(parallel.pool_sweep(specs, tasks, workers=2, chunk=5))
+    one_by_one = list(parallel.task_sweep(specs, tasks, workers=2, chunk=1, window=1))
+    bigger = list(parallel.task_sweep(specs, tasks, workers=2, chunk=5))
     pd.testing.assert_frame_equal(frame(one_by_one), frame(bigger))
     case = Case("ties", 918273)
     replayed = list(make_sweep(specs, ["float32"], 0, 6, replay=case, workers=2))
@@ -67,7 +67,7 @@ def test_spawned_workers_give_the_same_records() -> None:
     # the start method off Linux: specs travel pickled (they hold lambdas) instead of forked
     specs = registry.select(["svm_loss", "relu"])
     tasks = list(plan(specs, ["float64"], 1, 1))
-    spawned = list(parallel.pool_sweep(specs, tasks, workers=2, start_method="spawn"))
+    spawned = list(parallel.task_sweep(specs, tasks, workers=2, start_method="spawn"))
     pd.testing.assert_frame_equal(frame(spawned), frame(make_sweep(specs, ["float64"], 1, 1)))
 
 

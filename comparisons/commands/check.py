@@ -27,7 +27,6 @@ from comparisons.check import (
     validate,
 )
 from comparisons.commands import common
-from comparisons.runner import Case
 from comparisons.sandbox.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Submission
 
 
@@ -62,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="batch mode: submissions checked at once, each in its own process (default 1)",
     )
     common.add_output_options(check, "check")
-    check.add_argument("--replay", type=_case, default=None, metavar="KIND:SEED", help="run only this case")
+    check.add_argument("--replay", type=common.case, default=None, metavar="KIND:SEED", help="run only this case")
     add_user_code_options(check)
     check.set_defaults(execute=execute)
 
@@ -104,13 +103,6 @@ def add_user_code_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _case(text: str) -> Case:
-    try:
-        return Case.parse(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
 def _bindings(text: str) -> dict[str, str]:
     out = {}
     for item in (i.strip() for i in text.split(",") if i.strip()):
@@ -131,26 +123,35 @@ def _seconds(text: str) -> float:
     return value
 
 
-def options_of(args: argparse.Namespace) -> CheckOptions:
-    """The check's options from the parsed flags (``UsageError`` for an unknown name)."""
-    mapping = {name: target for m in args.map for name, target in m.items()}
+def user_code_options(args: argparse.Namespace, **selection: Any) -> CheckOptions:
+    """The options of a check of user code: the binding and limit flags that
+    ``add_user_code_options`` added, plus ``selection`` (ops, cases, seed, dtypes, replay);
+    ``UsageError`` for an unknown name."""
     options = CheckOptions(
-        ops=tuple(args.ops) if args.ops else None,
-        cases=args.cases,
-        seed=args.seed,
-        dtypes=tuple(args.dtypes),
         timeout=args.timeout,
         memory_mb=args.memory_mb,
-        mapping=mapping,
+        mapping={name: target for m in args.map for name, target in m.items()},
         grad_keys=dict(args.grad_keys),
         grading=args.grading,
-        replay=args.replay,
+        **selection,
     )
     try:
         validate(options)
     except (ValueError, registry.UnknownName) as e:
         raise common.UsageError(str(e)) from None
     return options
+
+
+def options_of(args: argparse.Namespace) -> CheckOptions:
+    """The check's options from the parsed flags (``UsageError`` for an unknown name)."""
+    return user_code_options(
+        args,
+        ops=tuple(args.ops) if args.ops else None,
+        cases=args.cases,
+        seed=args.seed,
+        dtypes=tuple(args.dtypes),
+        replay=args.replay,
+    )
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:

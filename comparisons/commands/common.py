@@ -20,7 +20,7 @@ from comparisons import junit, report, run_info
 from comparisons.progress import Progress
 from comparisons.record_store import RecordStore
 from comparisons.records import to_frame
-from comparisons.runner import DEFAULT_CASES
+from comparisons.runner import DEFAULT_CASES, Case
 from comparisons.tolerances import SUPPORTED_DTYPES
 
 EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -48,6 +48,14 @@ def seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
     return value
+
+
+def case(text: str) -> Case:
+    """``KIND:SEED``, as printed in records' reproduce commands (``--replay``)."""
+    try:
+        return Case.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def dtypes(text: str) -> list[str]:

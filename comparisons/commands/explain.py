@@ -16,9 +16,9 @@ from pathlib import Path
 
 from comparisons import explain as explaining
 from comparisons import registry
-from comparisons.check import CheckError, CheckOptions, SubmissionCheck, one_submission, validate
+from comparisons.check import CheckError, SubmissionCheck, one_submission
 from comparisons.commands import common
-from comparisons.commands.check import add_user_code_options
+from comparisons.commands.check import add_user_code_options, user_code_options
 from comparisons.report import write_atomic
 from comparisons.runner import Case, reproduce_command
 from comparisons.spec import OpSpec, Variant
@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="dtypes to search, in order (default float64,float32: float64 failures first)",
     )
     p.add_argument(
-        "--replay", type=parse_case, default=None, metavar="KIND:SEED", help="explain this case instead of searching"
+        "--replay", type=common.case, default=None, metavar="KIND:SEED", help="explain this case instead of searching"
     )
     p.add_argument(
         "--shape", default=None, metavar="TEXT", help="only cases whose input shapes contain TEXT, e.g. 'X=(1,'"
@@ -61,13 +61,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the explanation as JSON")
     add_user_code_options(p)
     p.set_defaults(execute=execute)
-
-
-def parse_case(text: str) -> Case:
-    try:
-        return Case.parse(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
@@ -119,7 +112,7 @@ def _functions(args: argparse.Namespace) -> Iterator[tuple[list[OpSpec], Reprodu
 
         yield specs, reproduce_command, again
         return
-    options = _user_options(args)
+    options = user_code_options(args, ops=(args.function,), dtypes=tuple(args.dtype))
     try:
         (submission,) = one_submission(args.file)
     except CheckError as e:
@@ -167,20 +160,3 @@ def _functions(args: argparse.Namespace) -> Iterator[tuple[list[OpSpec], Reprodu
         for note in run.plan.notes:
             print(f"note: {note}", file=sys.stderr)
         yield run.plan.specs, reproduce, again
-
-
-def _user_options(args: argparse.Namespace) -> CheckOptions:
-    options = CheckOptions(
-        ops=(args.function,),
-        dtypes=tuple(args.dtype),
-        timeout=args.timeout,
-        memory_mb=args.memory_mb,
-        mapping={name: target for m in args.map for name, target in m.items()},
-        grad_keys=dict(args.grad_keys),
-        grading=args.grading,
-    )
-    try:
-        validate(options)
-    except (ValueError, registry.UnknownName) as e:
-        raise common.UsageError(str(e)) from None
-    return options

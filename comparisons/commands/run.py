@@ -10,7 +10,7 @@ from comparisons import registry
 from comparisons.commands import common
 from comparisons.distributed import SchedulerUnavailable
 from comparisons.parallel import make_sweep
-from comparisons.runner import Case, count_cases
+from comparisons.runner import count_cases
 from comparisons.spec import OpSpec
 
 
@@ -28,19 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     common.add_output_options(run, "run")
     run.add_argument(
         "--replay",
-        type=_case,
+        type=common.case,
         default=None,
         metavar="KIND:SEED",
         help="run only this case (as printed in a record's reproduce command)",
     )
     run.set_defaults(execute=execute)
-
-
-def _case(text: str) -> Case:
-    try:
-        return Case.parse(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
