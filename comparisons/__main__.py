@@ -1,5 +1,5 @@
-"""``python -m comparisons`` is the ``gradverify`` command."""
+"""``python -m gradverify`` is the ``gradverify`` command."""
 
-from comparisons.cli import main
+from gradverify.cli.main import main
 
 raise SystemExit(main())

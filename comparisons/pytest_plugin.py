@@ -5,7 +5,7 @@ Two ways in, both one test per (function, op variant, dtype, case):
 - ``gradverify_checks``, a ``parametrize`` helper in the spirit of scikit-learn's
   ``parametrize_with_checks``::
 
-      from comparisons.pytest_plugin import gradverify_checks
+      from gradverify.pytest_plugin import gradverify_checks
 
       @gradverify_checks("cs231n/layers.py", cases=3)
       def test_my_layers(gradverify_case):
@@ -84,8 +84,8 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     """Every test of ``target`` (one submission) with ``gradverify check``'s options as
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
     ``timeout``, ``memory_mb``, ``grading``)."""
-    from comparisons import check
-    from comparisons.runner import planned_cases
+    from gradverify.run.sweep import planned_cases
+    from gradverify.usercode import check
 
     opts = check.make_options(**options)
     key = (str(target), repr(opts))

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import impl.fc_net as fc
-import impl.layer_utils as lu
-import impl.layers as layers
-import impl.linear_svm as svm
-import impl.matrix_example as mx
-import impl.softmax as sm
-from comparisons.adapters import Adapter, ForwardBackward, LossGrad, ModelLoss
-from comparisons.registry import select
-from comparisons.runner import sweep
-from comparisons.spec import Variant
-from comparisons.specs.fc_net import SPECS as FC_SPECS
+import gradverify.impl.cs231n.fc_net as fc
+import gradverify.impl.cs231n.layer_utils as lu
+import gradverify.impl.cs231n.layers as layers
+import gradverify.impl.cs231n.linear_svm as svm
+import gradverify.impl.cs231n.matrix_example as mx
+import gradverify.impl.cs231n.softmax as sm
+from gradverify.core.adapters import Adapter, ForwardBackward, LossGrad, ModelLoss
+from gradverify.core.spec import Variant
+from gradverify.run.sweep import sweep
+from gradverify.specs.cs231n.fc_net import SPECS as FC_SPECS
+from gradverify.specs.registry import select
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-import impl.cnn as cnn
-import impl.conv_layer_utils as clu
-import impl.conv_layers as naive
-import impl.fast_layers as fast
+import gradverify.impl.cs231n.cnn as cnn
+import gradverify.impl.cs231n.conv_layer_utils as clu
+import gradverify.impl.cs231n.conv_layers as naive
+import gradverify.impl.cs231n.fast_layers as fast
 from bugzoo import Mutant
-from comparisons.adapters import ForwardBackward, ModelLoss
-from comparisons.specs.cnn import PARAMS
-from comparisons.specs.cnn import init as cnn_init
+from gradverify.core.adapters import ForwardBackward, ModelLoss
+from gradverify.specs.cs231n.cnn import PARAMS
+from gradverify.specs.cs231n.cnn import init as cnn_init
 
 # --- conv -----------------------------------------------------------------------------------
 

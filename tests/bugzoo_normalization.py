@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
-import impl.dropout as dropout
-import impl.fc_net as fc
-import impl.layers as layers
-import impl.norm_layer_utils as nlu
-import impl.normalization as nm
+import gradverify.impl.cs231n.dropout as dropout
+import gradverify.impl.cs231n.fc_net as fc
+import gradverify.impl.cs231n.layers as layers
+import gradverify.impl.cs231n.norm_layer_utils as nlu
+import gradverify.impl.cs231n.normalization as nm
 from bugzoo import Mutant
-from comparisons.adapters import ForwardBackward
-from comparisons.specs.fc_net import net_adapter
-from comparisons.specs.normalization import STATE
+from gradverify.core.adapters import ForwardBackward
+from gradverify.specs.cs231n.fc_net import net_adapter
+from gradverify.specs.cs231n.normalization import STATE
 
 XGB = ("x", "gamma", "beta")
 SANDWICH = ("x", "w", "b", "gamma", "beta")

@@ -12,12 +12,12 @@ from dataclasses import replace
 
 import numpy as np
 
-import impl.optim as optim
-import impl.rnn_layers as rnn
+import gradverify.impl.cs231n.optim as optim
+import gradverify.impl.cs231n.rnn_layers as rnn
 from bugzoo import Mutant
-from comparisons.adapters import Adapter
-from comparisons.specs.optim import SPECS as OPTIM_SPECS
-from comparisons.specs.rnn_layers import SPECS as RNN_SPECS
+from gradverify.core.adapters import Adapter
+from gradverify.specs.cs231n.optim import SPECS as OPTIM_SPECS
+from gradverify.specs.cs231n.rnn_layers import SPECS as RNN_SPECS
 
 
 def _adapter(op: str) -> Adapter:

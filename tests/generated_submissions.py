@@ -26,7 +26,7 @@ IMPL_MODULES = (
     "optim",
 )
 # an import of another impl module, or a re-export list, possibly spanning several lines
-_LOCAL = re.compile(r"^(from impl\.\S+ import (\([^)]*\)|.*)|__all__ = \[[^\]]*\])[^\n]*\n", re.MULTILINE)
+_LOCAL = re.compile(r"^(from \.\S+ import (\([^)]*\)|.*)|__all__ = \[[^\]]*\])[^\n]*\n", re.MULTILINE)
 
 
 def impl_as_one_file(path: Path) -> Path:
@@ -34,7 +34,7 @@ def impl_as_one_file(path: Path) -> Path:
     a single module would submit it (the imports between impl modules removed)."""
     parts = ["from __future__ import annotations\n"]
     for name in IMPL_MODULES:
-        source = (ROOT / "impl" / f"{name}.py").read_text()
+        source = (ROOT / "impl" / "cs231n" / f"{name}.py").read_text()
         source = source.replace("from __future__ import annotations\n", "")
         parts.append(f"\n# --- impl/{name}.py\n" + _LOCAL.sub("", source))
     path.write_text("".join(parts))

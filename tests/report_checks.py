@@ -12,7 +12,7 @@ from typing import Any
 import matplotlib.image as mpimg
 import numpy as np
 
-from comparisons.records import new_record
+from gradverify.core.records import new_record
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from comparisons import batch, cli
-from comparisons.check import check_many
-from comparisons.records import COLUMNS
+from gradverify.cli import main as cli
+from gradverify.core.records import COLUMNS
+from gradverify.usercode import batch
+from gradverify.usercode.check import check_many
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 

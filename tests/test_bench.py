@@ -12,10 +12,10 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-import impl.layers as impl
-from comparisons import cli
-from comparisons.bench import GROUPS, timing, verification
-from comparisons.bench.output import ENVIRONMENT_FILE, JSON_FILE, MARKDOWN_FILE
+import gradverify.impl.cs231n.layers as impl
+from gradverify.bench import GROUPS, timing, verification
+from gradverify.bench.output import ENVIRONMENT_FILE, JSON_FILE, MARKDOWN_FILE
+from gradverify.cli import main as cli
 
 KEYS = {"benchmark", "subject", "baseline", "subject_s", "baseline_s", "ratio", "params"}
 

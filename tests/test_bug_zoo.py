@@ -6,7 +6,7 @@ import pytest
 
 from all_mutants import MUTANTS
 from bugzoo import Mutant, run_mutant
-from comparisons.registry import select
+from gradverify.specs.registry import select
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.op}-{m.name}")

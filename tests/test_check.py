@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from comparisons import cli, registry
-from comparisons.check import NothingToCheck, Unreadable, check
-from comparisons.records import COLUMNS
 from generated_submissions import impl_as_one_file, seed_twolayer_with_x_fixed
+from gradverify.cli import main as cli
+from gradverify.core.records import COLUMNS
+from gradverify.specs import registry
+from gradverify.usercode.check import NothingToCheck, Unreadable, check
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 FAST = dict(cases=1, dtypes="float64")
@@ -26,7 +27,7 @@ SEED_SVM = {"svm_loss_naive": "Multiclass_SVM().svm_loss"}
 
 
 def gradverify(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "comparisons", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "gradverify", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def by_status(frame: pd.DataFrame) -> dict:

@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 
 from bugzoo import MUTANTS
-from comparisons import cli, registry
-from comparisons.records import COLUMNS
-from comparisons.spec import Variant
+from gradverify.cli import main as cli
+from gradverify.core.records import COLUMNS
+from gradverify.core.spec import Variant
+from gradverify.specs import registry
 
 
 def gradverify(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "comparisons", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "gradverify", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_run_writes_report_and_json(tmp_path: Path) -> None:

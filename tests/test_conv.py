@@ -11,18 +11,18 @@ from hypothesis import strategies as st
 
 from bugzoo import run_mutant
 from bugzoo_conv import MUTANTS, Mutant, max_pool_backward_every_max
-from comparisons.adapters import ForwardBackward
-from comparisons.engine import check_case
-from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec
-from comparisons.specs import cnn as cnn_specs
-from comparisons.specs import conv_kinks
-from comparisons.specs import conv_layer_utils as clu_specs
-from comparisons.specs import conv_layers as conv_specs
-from impl import cnn, conv_layer_utils, conv_layers, fast_layers
-from reference import cnn as ref_cnn
-from reference import conv_layer_utils as ref_clu
-from reference import conv_layers as ref_conv
+from gradverify.core.adapters import ForwardBackward
+from gradverify.core.engine import check_case
+from gradverify.core.sampling import RANDOM
+from gradverify.core.spec import OpSpec
+from gradverify.impl.cs231n import cnn, conv_layer_utils, conv_layers, fast_layers
+from gradverify.reference.cs231n import cnn as ref_cnn
+from gradverify.reference.cs231n import conv_layer_utils as ref_clu
+from gradverify.reference.cs231n import conv_layers as ref_conv
+from gradverify.specs import conv_kinks
+from gradverify.specs.cs231n import cnn as cnn_specs
+from gradverify.specs.cs231n import conv_layer_utils as clu_specs
+from gradverify.specs.cs231n import conv_layers as conv_specs
 
 # check_case does not pin torch's threads (the runner does); on tiny tensors a second
 # thread makes conv2d about a thousand times slower

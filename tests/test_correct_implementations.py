@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comparisons.engine import check_case
-from comparisons.registry import select
-from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec
+from gradverify.core.engine import check_case
+from gradverify.core.sampling import RANDOM
+from gradverify.core.spec import OpSpec
+from gradverify.specs.registry import select
 
 SPECS = select(None)
 

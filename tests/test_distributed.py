@@ -15,16 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from comparisons import registry
-from comparisons.adapters import LossGrad
-from comparisons.parallel import make_sweep, plan
-from comparisons.records import to_frame
-from comparisons.runner import Case
-from comparisons.spec import Variant
+from gradverify.core.adapters import LossGrad
+from gradverify.core.records import to_frame
+from gradverify.core.spec import Variant
+from gradverify.run.parallel import make_sweep, plan
+from gradverify.run.sweep import Case
+from gradverify.specs import registry
 
 distributed = pytest.importorskip("distributed")  # the test extra installs it
 
-from comparisons.distributed import SchedulerUnavailable, connect, dask_sweep  # noqa: E402
+from gradverify.run.distributed import SchedulerUnavailable, connect, dask_sweep  # noqa: E402
 
 DTYPES = ["float64", "float32"]
 OPS = ["svm", "softmax", "affine", "relu"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import impl.linear_svm as svm
-from comparisons.adapters import LossGrad
-from comparisons.engine import check_case
-from comparisons.registry import select
-from comparisons.spec import Variant
+import gradverify.impl.cs231n.linear_svm as svm
+from gradverify.core.adapters import LossGrad
+from gradverify.core.engine import check_case
+from gradverify.core.spec import Variant
+from gradverify.specs.registry import select
 
 ARGS = ("W", "X", "y", "reg")
 
@@ -72,7 +72,7 @@ def test_fault_gives_error_record(fn, quantity, diagnosis, words) -> None:
 
 
 def test_records_have_every_public_column() -> None:
-    from comparisons.records import COLUMNS
+    from gradverify.core.records import COLUMNS
 
     for r in run(svm.svm_loss_naive):
         assert tuple(r) == COLUMNS

@@ -10,10 +10,11 @@ import matplotlib.image as mpimg
 import pytest
 
 from bugzoo import MUTANTS
-from comparisons import cli, registry
-from comparisons import explain as explaining
-from comparisons.runner import reproduce_command
-from comparisons.spec import Variant
+from gradverify.cli import main as cli
+from gradverify.core.spec import Variant
+from gradverify.explain import search as explaining
+from gradverify.run.sweep import reproduce_command
+from gradverify.specs import registry
 
 
 def mutant_spec(name: str):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from impl import fc_net, layers, linear_svm, matrix_example, softmax
-from reference import fc_net as ref_fc_net
-from reference import layers as ref_layers
-from reference import linear_svm as ref_linear_svm
-from reference import matrix_example as ref_matrix_example
-from reference import softmax as ref_softmax
+from gradverify.impl.cs231n import fc_net, layers, linear_svm, matrix_example, softmax
+from gradverify.reference.cs231n import fc_net as ref_fc_net
+from gradverify.reference.cs231n import layers as ref_layers
+from gradverify.reference.cs231n import linear_svm as ref_linear_svm
+from gradverify.reference.cs231n import matrix_example as ref_matrix_example
+from gradverify.reference.cs231n import softmax as ref_softmax
 
 # Rows: the cat, car and frog images; columns: cat, car and frog class scores.
 SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])

@@ -11,17 +11,17 @@ from hypothesis import strategies as st
 
 from bugzoo import run_mutant
 from bugzoo_normalization import MUTANTS
-from comparisons.adapters import ForwardBackward
-from comparisons.engine import check_case
-from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec, Variant
-from comparisons.specs import dropout as dropout_specs
-from comparisons.specs import fc_net as fc_specs
-from comparisons.specs import normalization as norm_specs
-from impl import dropout, fc_net, normalization
-from reference import dropout as ref_dropout
-from reference import fc_net as ref_fc_net
-from reference import normalization as ref_norm
+from gradverify.core.adapters import ForwardBackward
+from gradverify.core.engine import check_case
+from gradverify.core.sampling import RANDOM
+from gradverify.core.spec import OpSpec, Variant
+from gradverify.impl.cs231n import dropout, fc_net, normalization
+from gradverify.reference.cs231n import dropout as ref_dropout
+from gradverify.reference.cs231n import fc_net as ref_fc_net
+from gradverify.reference.cs231n import normalization as ref_norm
+from gradverify.specs.cs231n import dropout as dropout_specs
+from gradverify.specs.cs231n import fc_net as fc_specs
+from gradverify.specs.cs231n import normalization as norm_specs
 
 NEW_FC = {"fully_connected_net", *(s.name for s in fc_specs.SPECS if s.name.startswith("fully_connected_net_"))}
 SPECS: dict[str, OpSpec] = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from comparisons import finite_diff
-from comparisons.compare import compare
-from comparisons.sampling import C2, D1, N1, TIES, case_seed, dims, labels, values
-from comparisons.tolerances import COMPARE, Tolerance
+from gradverify.core import finite_diff
+from gradverify.core.comparison import compare
+from gradverify.core.sampling import C2, D1, N1, TIES, case_seed, dims, labels, values
+from gradverify.core.tolerances import COMPARE, Tolerance
 
 TOL = Tolerance(rtol=1e-6, atol=1e-9, reason="test")
 

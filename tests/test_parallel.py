@@ -12,10 +12,11 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-from comparisons import parallel, registry
-from comparisons.parallel import Task, chunks, make_sweep, ordered, plan
-from comparisons.records import to_frame
-from comparisons.runner import Case, sweep
+from gradverify.core.records import to_frame
+from gradverify.run import parallel
+from gradverify.run.parallel import Task, chunks, make_sweep, ordered, plan
+from gradverify.run.sweep import Case, sweep
+from gradverify.specs import registry
 
 DTYPES = ["float64", "float32"]
 # a mix of API styles: loss with gradient, forward/backward, model class, kinks

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.progress import Progress
+from gradverify.run.progress import Progress
 
 
 class Clock:
@@ -76,7 +76,7 @@ def test_unknown_total_counts_without_a_bar() -> None:
 def test_ctrl_c_in_a_terminal_stops_cleanly_and_writes_the_report(tmp_path: Path) -> None:
     primary, secondary = os.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "comparisons", "run", "--cases", "400", "--out", str(tmp_path)],
+        [sys.executable, "-m", "gradverify", "run", "--cases", "400", "--out", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=secondary,
         text=True,

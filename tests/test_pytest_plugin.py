@@ -10,13 +10,13 @@ import pytest
 pytest_plugins = ["pytester"]
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
-PLUGIN = ("-p", "comparisons.pytest_plugin")
+PLUGIN = ("-p", "gradverify.pytest_plugin")
 
 
 def helper_test(path: Path, **options: object) -> str:
     args = ", ".join([repr(str(path)), *(f"{k}={v!r}" for k, v in options.items())])
     return (
-        "from comparisons.pytest_plugin import gradverify_checks\n\n\n"
+        "from gradverify.pytest_plugin import gradverify_checks\n\n\n"
         f"@gradverify_checks({args})\n"
         "def test_my_code(gradverify_case):\n"
         "    gradverify_case()\n"

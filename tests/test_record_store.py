@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from comparisons import cli, record_store
-from comparisons.record_store import RecordStore
+from gradverify.cli import main as cli
+from gradverify.run import record_store
+from gradverify.run.record_store import RecordStore
 
 
 def fake_batch(i: int, status: str = "pass") -> list[dict]:
@@ -73,7 +74,7 @@ def test_a_sampled_run_reports_the_same_counts_as_a_full_one(tmp_path: Path, mon
 def test_a_sampled_run_never_reads_its_records_back_unless_asked(tmp_path: Path, monkeypatch) -> None:
     """Reading results.csv back would cost memory in proportion to the run: only --json and
     --junit, which list every record, may do it."""
-    from comparisons import report
+    from gradverify.report import files as report
 
     monkeypatch.setattr(record_store, "KEEP_ALL", 20)
     monkeypatch.setattr(record_store, "SAMPLE_PER_GROUP", 5)

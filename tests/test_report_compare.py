@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 
 from bugzoo import MUTANTS
-from comparisons import cli, compare_runs, registry, report
-from comparisons.records import to_frame
-from comparisons.spec import Variant
+from gradverify.cli import main as cli
+from gradverify.core.records import to_frame
+from gradverify.core.spec import Variant
+from gradverify.report import files as report
+from gradverify.report import run_diff as compare_runs
+from gradverify.specs import registry
 from report_checks import check_page, records, row_with
 
 META = {"command": "gradverify run", "seed": 0, "cases": 1, "dtypes": ["float64", "float32"]}

@@ -14,10 +14,12 @@ import pandas as pd
 import pytest
 
 from bugzoo import MUTANTS
-from comparisons import cli, registry, report
-from comparisons.commands import run as run_command
-from comparisons.records import COLUMNS, to_frame
-from comparisons.spec import Variant
+from gradverify.cli import main as cli
+from gradverify.cli import run as run_command
+from gradverify.core.records import COLUMNS, to_frame
+from gradverify.core.spec import Variant
+from gradverify.report import files as report
+from gradverify.specs import registry
 from report_checks import check_page, records, row_with
 
 META = {"command": "gradverify run --cases 1", "seed": 0, "cases": 1, "dtypes": ["float64", "float32"]}
@@ -198,7 +200,7 @@ def test_files_are_replaced_atomically(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_a_page_that_cannot_be_drawn_falls_back_and_keeps_the_results(tmp_path: Path, monkeypatch, capsys) -> None:
-    from comparisons import html_report
+    from gradverify.report import html as html_report
 
     def broken(frame, meta):
         raise RuntimeError("no fonts")

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from bugzoo import Mutant, run_mutant
 from bugzoo_rnn import MUTANTS
-from comparisons.engine import check_case
-from comparisons.sampling import RANDOM
-from comparisons.spec import OpSpec
-from comparisons.specs import optim as optim_specs
-from comparisons.specs import rnn_layers as rnn_specs
-from impl import optim, rnn_layers
-from reference import optim as ref_optim
-from reference import rnn_layers as ref_rnn
+from gradverify.core.engine import check_case
+from gradverify.core.sampling import RANDOM
+from gradverify.core.spec import OpSpec
+from gradverify.impl.cs231n import optim, rnn_layers
+from gradverify.reference.cs231n import optim as ref_optim
+from gradverify.reference.cs231n import rnn_layers as ref_rnn
+from gradverify.specs.cs231n import optim as optim_specs
+from gradverify.specs.cs231n import rnn_layers as rnn_specs
 
 SPECS: tuple[OpSpec, ...] = (*rnn_specs.SPECS, *optim_specs.SPECS)
 BY_NAME = {s.name: s for s in SPECS}

@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from comparisons.adapters import LossGrad
-from comparisons.check import check
-from comparisons.sampling import Sample
-from comparisons.sandbox import protocol
-from comparisons.sandbox.pool import Options, Pool, Submission, WorkerFault
-from comparisons.sandbox.remote import NameStub, RemoteAdapter
+from gradverify.core.adapters import LossGrad
+from gradverify.core.sampling import Sample
+from gradverify.usercode.check import check
+from gradverify.usercode.sandbox import protocol
+from gradverify.usercode.sandbox.pool import Options, Pool, Submission, WorkerFault
+from gradverify.usercode.sandbox.remote import NameStub, RemoteAdapter
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 FAST = dict(cases=1, dtypes="float64")
@@ -135,7 +135,7 @@ def test_static_arguments_round_trip() -> None:
 def remote(pool: Pool, name: str) -> RemoteAdapter:
     fields = {"fn": {"$target": name}, "args": {"$t": ["W", "X", "y", "reg"]}, "wrt": {"$t": ["W"]}}
     fields.update(kwargs={"$t": []}, output="loss")
-    return RemoteAdapter(pool, "comparisons.adapters:LossGrad", fields, LossGrad(NameStub(name), (), ()), key=name)
+    return RemoteAdapter(pool, "gradverify.core.adapters:LossGrad", fields, LossGrad(NameStub(name), (), ()), key=name)
 
 
 def svm_sample() -> Sample:
@@ -188,16 +188,16 @@ def test_a_dead_worker_is_reported_with_its_signal() -> None:
 
 def test_worker_builds_only_adapters_it_can_import_without_torch() -> None:
     # a spec's adapter class or helper in a module that imports torch cannot run in the worker
-    refs = ["comparisons.adapters:LossGrad", "comparisons.engine:check_case", "os:system"]
+    refs = ["gradverify.core.adapters:LossGrad", "gradverify.core.engine:check_case", "os:system"]
     with Pool(Submission("s", str(SUBMISSIONS / "linear_svm.py"), "file"), Options(), []) as pool:
         pool.load()
         reply, _ = pool.request({"cmd": "probe", "refs": refs})
-    assert sorted(reply["failed"]) == ["comparisons.engine:check_case", "os:system"]
-    assert "do not import torch" in reply["failed"]["comparisons.engine:check_case"]
+    assert sorted(reply["failed"]) == ["gradverify.core.engine:check_case", "os:system"]
+    assert "do not import torch" in reply["failed"]["gradverify.core.engine:check_case"]
 
 
 def test_worker_that_does_not_start_is_a_fault(monkeypatch) -> None:
-    monkeypatch.setattr("comparisons.sandbox.pool.sys.executable", "/bin/false")
+    monkeypatch.setattr("gradverify.usercode.sandbox.pool.sys.executable", "/bin/false")
     with pytest.raises(WorkerFault) as e:
         Pool(Submission("x", "x.py", "file"), Options(), []).load()
     assert e.value.code == "worker_died"

@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 
 from bugzoo import MUTANTS
-from comparisons import registry, report, sinks
-from comparisons.adapters import LossGrad
-from comparisons.records import COLUMNS, new_record, to_frame
-from comparisons.runner import sweep
-from comparisons.spec import Variant
+from gradverify.core.adapters import LossGrad
+from gradverify.core.records import COLUMNS, new_record, to_frame
+from gradverify.core.spec import Variant
+from gradverify.report import files as report
+from gradverify.run import sinks
+from gradverify.run.sweep import sweep
+from gradverify.specs import registry
 
 
 def explode(W: Any, X: Any, y: Any, reg: float) -> Any:

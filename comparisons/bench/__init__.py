@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from comparisons.bench import conv, losses, memory, throughput, verification
-from comparisons.bench.timing import Row, Settings, pinned
+from gradverify.bench import conv, losses, memory, throughput, verification
+from gradverify.bench.timing import Row, Settings, pinned
 
 GROUPS: dict[str, Callable[[Settings], list[Row]]] = {
     "losses": losses.run,

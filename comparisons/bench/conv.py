@@ -15,9 +15,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from comparisons.bench.timing import Row, Settings, pair, row, with_goal
-from impl.conv_layers import conv_backward_naive, conv_forward_naive, max_pool_backward_naive, max_pool_forward_naive
-from impl.fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
+from gradverify.bench.timing import Row, Settings, pair, row, with_goal
+from gradverify.impl.cs231n.conv_layers import (
+    conv_backward_naive,
+    conv_forward_naive,
+    max_pool_backward_naive,
+    max_pool_forward_naive,
+)
+from gradverify.impl.cs231n.fast_layers import (
+    conv_backward_fast,
+    conv_forward_fast,
+    max_pool_backward_fast,
+    max_pool_forward_fast,
+)
 
 TORCH_GOAL = 3.0
 """Goal of the issue: the fast layers within 3x of torch's forward + backward."""

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
-import reference.linear_svm as ref_svm
-import reference.softmax as ref_softmax
-from comparisons.bench.timing import Row, Settings, pair, row, with_goal
-from impl.linear_svm import svm_loss_naive, svm_loss_vectorized
-from impl.softmax import softmax_loss_naive, softmax_loss_vectorized
+import gradverify.reference.cs231n.linear_svm as ref_svm
+import gradverify.reference.cs231n.softmax as ref_softmax
+from gradverify.bench.timing import Row, Settings, pair, row, with_goal
+from gradverify.impl.cs231n.linear_svm import svm_loss_naive, svm_loss_vectorized
+from gradverify.impl.cs231n.softmax import softmax_loss_naive, softmax_loss_vectorized
 
 TORCH_GOAL = 1.5
 """Goal of the issue: the vectorized loss within 1.5x of torch's forward + backward."""

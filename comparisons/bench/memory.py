@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import comparisons
-from comparisons.bench.timing import Row, Settings, row
+from gradverify.bench.timing import Row, Settings, row
 
 OPS = ["relu", "affine"]
 STREAM, LIST = "stream", "list"
@@ -32,7 +31,7 @@ STREAM, LIST = "stream", "list"
 
 def n_random_for(cases: int, ops: list[str], dtypes: int) -> int:
     """Random cases per op so that the sweep has at least ``cases`` (op, case, dtype) batches."""
-    from comparisons import registry
+    from gradverify.specs import registry
 
     specs = registry.select(ops)
     edges = sum(len(s.edge_cases) for s in specs)
@@ -41,10 +40,9 @@ def n_random_for(cases: int, ops: list[str], dtypes: int) -> int:
 
 def measure(cases: int, mode: str, workers: int = 1) -> dict[str, Any]:
     """Run a sweep of about ``cases`` cases in a child process; its peak RSS, time and counts."""
-    root = str(Path(comparisons.__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    env = dict(os.environ)
     # -c, not -m: the package has already imported this module, and runpy would warn
-    child = "from comparisons.bench.memory import main; main()"
+    child = "from gradverify.bench.memory import main; main()"
     args = [sys.executable, "-c", child, "--cases", str(cases), "--mode", mode]
     args += ["--workers", str(workers)]
     proc = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
@@ -109,10 +107,11 @@ def _peak_mb() -> float:
 
 
 def _child(cases: int, mode: str, workers: int) -> dict[str, Any]:
-    from comparisons import registry, sinks
-    from comparisons.parallel import make_sweep
-    from comparisons.records import to_frame
-    from comparisons.tolerances import SUPPORTED_DTYPES
+    from gradverify.core.records import to_frame
+    from gradverify.core.tolerances import SUPPORTED_DTYPES
+    from gradverify.run import sinks
+    from gradverify.run.parallel import make_sweep
+    from gradverify.specs import registry
 
     dtypes = list(SUPPORTED_DTYPES)
     specs = registry.select(OPS)

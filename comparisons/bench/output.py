@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from comparisons.bench.timing import Row, describe
-from comparisons.report import write_atomic
+from gradverify.bench.timing import Row, describe
+from gradverify.report.files import write_atomic
 
 JSON_FILE, MARKDOWN_FILE, ENVIRONMENT_FILE = "bench.json", "bench.md", "environment.json"
 

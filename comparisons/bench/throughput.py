@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from statistics import median
 
-from comparisons import registry
-from comparisons.bench.timing import Row, Settings, row, with_goal
-from comparisons.parallel import make_sweep, plan
-from comparisons.runner import DEFAULT_CASES
-from comparisons.tolerances import SUPPORTED_DTYPES
+from gradverify.bench.timing import Row, Settings, row, with_goal
+from gradverify.core.tolerances import SUPPORTED_DTYPES
+from gradverify.run.parallel import make_sweep, plan
+from gradverify.run.sweep import DEFAULT_CASES
+from gradverify.specs import registry
 
 SPEEDUP_GOAL = 1.7
 """Goal of the issue: two workers at least 1.7x as fast as one on 2 cores."""

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from comparisons import run_info
+from gradverify.run import run_info
 
 BLAS_ENV = (
     "OPENBLAS_CORETYPE",

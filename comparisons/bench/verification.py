@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 import torch
 
-import impl.layers as impl
-import reference.layers as ref
-from comparisons.adapters import ForwardBackward
-from comparisons.bench.timing import Row, Settings, pair, row, with_goal
-from comparisons.engine import check_case
-from comparisons.sampling import RANDOM, Sample
-from comparisons.spec import OpSpec, Variant
-from comparisons.specs.layers import SPECS as LAYER_SPECS
+import gradverify.impl.cs231n.layers as impl
+import gradverify.reference.cs231n.layers as ref
+from gradverify.bench.timing import Row, Settings, pair, row, with_goal
+from gradverify.core.adapters import ForwardBackward
+from gradverify.core.engine import check_case
+from gradverify.core.sampling import RANDOM, Sample
+from gradverify.core.spec import OpSpec, Variant
+from gradverify.specs.cs231n.layers import SPECS as LAYER_SPECS
 
 N = 4
 """Rows of x: a small batch, which makes each forward pass (and so the element-by-element

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from comparisons.spec import OpSpec
-from comparisons.specs import (
+from gradverify.core.spec import OpSpec
+from gradverify.specs.cs231n import (
     cnn,
     conv_layer_utils,
     conv_layers,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from comparisons.specs.kinks import near_zero
+from gradverify.specs.kinks import near_zero
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict) -> tuple[np.ndarray, np.ndarray]:

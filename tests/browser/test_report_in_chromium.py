@@ -18,8 +18,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from comparisons import report
-from comparisons.records import to_frame
+from gradverify.core.records import to_frame
+from gradverify.report import files as report
 from report_checks import records
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "comparisons.sandbox.grading"]
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "gradverify.usercode.sandbox.grading"]
 import torch  # noqa: E402, F401
 
 

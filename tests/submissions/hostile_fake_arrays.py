@@ -1,8 +1,8 @@
 """Hostile: return objects that pretend to be arrays. Each function computes a wrong result
-and dresses it up so that comparisons in the same process would be fooled:
+and dresses it up so that gradverify in the same process would be fooled:
 
 - svm_loss_naive: an object with ``__array__`` (and ``shape``, ``dtype``) -> ``bad_return``;
-- svm_loss_vectorized: an ndarray subclass whose comparisons and arithmetic claim equality,
+- svm_loss_vectorized: an ndarray subclass whose gradverify and arithmetic claim equality,
   holding a wrong gradient -> judged on its numbers: ``fail``;
 - softmax_loss_naive: an object with a fake ``shape`` and ``dtype`` only -> ``bad_return``;
 - softmax_loss_vectorized: a float subclass that equals everything, holding a wrong loss ->

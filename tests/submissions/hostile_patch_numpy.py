@@ -5,9 +5,9 @@ the parent compares, so the sign flip must still fail."""
 import numpy as np
 import numpy.testing
 
-import comparisons.adapters
-import comparisons.compare
-import comparisons.sandbox.protocol
+import gradverify.core.adapters
+import gradverify.core.comparison
+import gradverify.usercode.sandbox.protocol
 
 
 def _always_equal(*args, **kwargs):
@@ -19,9 +19,9 @@ np.array_equal = _always_equal
 np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
 np.isfinite = lambda a, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
-comparisons.compare.compare = lambda *args, **kwargs: None
-comparisons.compare.PASS = comparisons.compare.FAIL = "pass"
-comparisons.adapters.BadReturn = Exception
+gradverify.core.comparison.compare = lambda *args, **kwargs: None
+gradverify.core.comparison.PASS = gradverify.core.comparison.FAIL = "pass"
+gradverify.core.adapters.BadReturn = Exception
 
 
 def svm_loss_naive(W, X, y, reg):

@@ -11,7 +11,7 @@ import struct
 
 import numpy as np
 
-import comparisons.sandbox.worker as worker
+import gradverify.usercode.sandbox.worker as worker
 
 
 class Sentinel:

@@ -1,0 +1,235 @@
+"""``gradverify check``: verify a user's own NumPy code, run in a sandboxed worker process.
+
+One PATH (a ``.py`` file, a package folder, a module name) is one submission. A folder without
+``__init__.py`` is a batch: each ``.py`` file and subfolder in it is one submission, and the
+report folder also gets ``batch.csv`` and ``batch.md`` (submission x function). Exit codes:
+0 everything discovered passes, 1 something fails or errors, 2 a path cannot be read or
+nothing checkable was found (the message says which), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from gradverify.cli import common
+from gradverify.run import parallel
+from gradverify.specs import registry
+from gradverify.usercode import batch
+from gradverify.usercode.check import CheckError, CheckOptions, SubmissionCheck, iter_batches, submissions, validate
+from gradverify.usercode.sandbox.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Submission
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser(
+        "check",
+        help="check your own NumPy code (a file, package folder, module, or a folder of submissions)",
+        description=(
+            "Check your own NumPy code against torch autograd, in a sandboxed worker process. A .py file, a "
+            "package folder or a module name is one submission; a folder without __init__.py is a batch (one "
+            "submission per .py file or subfolder; the report also gets batch.csv and batch.md). Exit codes: 0 "
+            "everything found passes, 1 something fails or errors, 2 a path cannot be read or nothing checkable "
+            "was found, 130 interrupted."
+        ),
+    )
+    check.add_argument(
+        "paths", nargs="+", metavar="PATH", help=".py file, package folder, module name, or batch folder"
+    )
+    check.add_argument(
+        "--ops",
+        type=common.names,
+        default=None,
+        metavar="NAMES",
+        help="check only these ops, families, op:variant or course function names (default: all found)",
+    )
+    common.add_sweep_options(check)
+    check.add_argument(
+        "--workers",
+        type=common.positive,
+        default=1,
+        metavar="N",
+        help="batch mode: submissions checked at once, each in its own process (default 1)",
+    )
+    common.add_output_options(check, "check")
+    check.add_argument("--replay", type=common.case, default=None, metavar="KIND:SEED", help="run only this case")
+    add_user_code_options(check)
+    check.set_defaults(execute=execute)
+
+
+def add_user_code_options(parser: argparse.ArgumentParser) -> None:
+    """--map, --grad-keys, --timeout, --memory-mb, --grading: how a user's code is bound and run
+    (shared by ``check`` and ``explain --file``)."""
+    parser.add_argument(
+        "--map",
+        action="append",
+        type=_bindings,
+        default=[],
+        metavar="NAME=TARGET",
+        help="bind your callable TARGET (NAME, Class, Class().method, module.name) to the course name or op NAME",
+    )
+    parser.add_argument(
+        "--grad-keys",
+        type=_bindings,
+        default={},
+        metavar="PARAM=KEY,...",
+        help="keys of a model's grads dict that differ from the parameter names (W1=dW1; dW1 is tried by itself)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"time limit of one call into your code (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=common.positive,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"address-space limit of the worker process (default {DEFAULT_MEMORY_MB})",
+    )
+    parser.add_argument(
+        "--grading", action="store_true", help="forbid importing torch, jax, tensorflow or autograd in the checked code"
+    )
+
+
+def _bindings(text: str) -> dict[str, str]:
+    out = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        name, sep, target = (p.strip() for p in item.partition("="))
+        if not sep or not name or not target:
+            raise argparse.ArgumentTypeError(f"expected NAME=TARGET, got {item!r}")
+        out[name] = target
+    return out
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def user_code_options(args: argparse.Namespace, **selection: Any) -> CheckOptions:
+    """The options of a check of user code: the binding and limit flags that
+    ``add_user_code_options`` added, plus ``selection`` (ops, cases, seed, dtypes, replay);
+    ``UsageError`` for an unknown name."""
+    options = CheckOptions(
+        timeout=args.timeout,
+        memory_mb=args.memory_mb,
+        mapping={name: target for m in args.map for name, target in m.items()},
+        grad_keys=dict(args.grad_keys),
+        grading=args.grading,
+        **selection,
+    )
+    try:
+        validate(options)
+    except (ValueError, registry.UnknownName) as e:
+        raise common.UsageError(str(e)) from None
+    return options
+
+
+def options_of(args: argparse.Namespace) -> CheckOptions:
+    """The check's options from the parsed flags (``UsageError`` for an unknown name)."""
+    return user_code_options(
+        args,
+        ops=tuple(args.ops) if args.ops else None,
+        cases=args.cases,
+        seed=args.seed,
+        dtypes=tuple(args.dtypes),
+        replay=args.replay,
+    )
+
+
+def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    options = options_of(args)
+    try:
+        subs = submissions(args.paths)
+    except CheckError as e:
+        print(f"gradverify: error: {e}", file=sys.stderr)
+        return common.EXIT_USAGE
+    meta: dict[str, Any] = {
+        "command": shlex.join(["gradverify", *argv]),
+        "seed": args.seed,
+        "cases": args.cases,
+        "dtypes": list(args.dtypes),
+        "interrupted": False,
+        "submissions": [s.target for s in subs],
+    }
+    quiet = getattr(args, "quiet", False)
+    if len(args.paths) == 1 and len(subs) == 1 and subs[0].target == args.paths[0]:
+        return _single(subs[0], options, args, meta, quiet)
+    return _batch(subs, options, args, meta, quiet)
+
+
+def _single(sub: Submission, options: CheckOptions, args: argparse.Namespace, meta: dict, quiet: bool) -> int:
+    with SubmissionCheck(sub, options) as run:  # imports the submission and plans the check
+        if run.unreadable:
+            print(f"gradverify: error: {run.unreadable}", file=sys.stderr)
+            return common.EXIT_USAGE
+        if run.nothing_checkable:
+            print(f"gradverify: error: {run.nothing_message()}", file=sys.stderr)
+            return common.EXIT_USAGE
+        _notes(run.plan.notes, quiet)
+        meta["notes"] = run.plan.notes
+        out_dir = common.prepare_outputs(args, "check")
+        total = run.total() + (1 if run.plan.records else 0)
+        store = common.open_store(out_dir)
+        records = common.collect(run.batches(), meta, total=total, quiet=quiet, store=store)
+    return common.finish(records, out_dir, args, meta, store=store)
+
+
+def _check_whole(item: tuple[Submission, CheckOptions]) -> tuple[list[list[dict[str, Any]]], list[int]]:
+    """All batches of one submission, and its checkable count (runs in a worker process)."""
+    sub, options = item
+    found: list[int] = []
+    return list(iter_batches(sub, options, found)), found
+
+
+def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespace, meta: dict, quiet: bool) -> int:
+    out_dir = common.prepare_outputs(args, "check")
+    owner: dict[int, str] = {}
+    found: list[int] = []
+
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        if args.workers > 1:
+            done = parallel.ordered_map(_check_whole, [(s, options) for s in subs], args.workers)
+        else:
+            done = (None for _ in subs)
+        for sub, result in zip(subs, done, strict=True):
+            if not quiet:
+                print(f"checking {sub.name} ({sub.target})", file=sys.stderr)
+            if result is None:
+                parts = iter_batches(sub, options, found)
+            else:
+                parts, counts = result
+                found.extend(counts)
+            for part in parts:
+                for record in part:
+                    owner[id(record)] = sub.name
+                yield part
+
+    records = common.collect(batches(), meta, total=None, quiet=quiet)
+    code = common.finish(records, out_dir, args, meta)
+    frame = pd.DataFrame(records).assign(submission=[owner.get(id(r), "?") for r in records])
+    text = batch.write(batch.table(frame), out_dir)
+    print(text)
+    print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")
+    if code in (common.EXIT_OK, common.EXIT_DISAGREE) and found and not any(found):
+        print("gradverify: error: no submission had anything checkable (see batch.md)", file=sys.stderr)
+        return common.EXIT_USAGE
+    return code
+
+
+def _notes(notes: list[str], quiet: bool) -> None:
+    if not quiet:
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)

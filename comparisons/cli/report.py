@@ -1,0 +1,117 @@
+"""``gradverify report``: re-render a run's report from its saved results, or compare two runs.
+
+``gradverify report RUN_DIR`` rewrites summary.md and report.html from results.csv and
+run.json without running anything. ``gradverify report --compare OLD_DIR NEW_DIR`` prints
+what got worse, better, new or gone, writes compare.html, and exits 1 on a regression.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from gradverify.cli import common
+from gradverify.report import files as report
+from gradverify.report import junit
+from gradverify.report import run_diff as compare_runs
+from gradverify.report import run_diff_html as compare_html
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "report",
+        help="re-render a report folder, or compare two (--compare OLD_DIR NEW_DIR)",
+        description="Re-render RUN_DIR's summary.md and report.html from its results.csv, "
+        "or compare two report folders and exit 1 when the new one is worse.",
+    )
+    parser.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR", help="report folder to re-render")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("OLD_DIR", "NEW_DIR"),
+        help="compare two report folders: exit 1 if NEW_DIR regressed, 0 otherwise",
+    )
+    parser.add_argument(
+        "--factor",
+        type=_factor,
+        default=compare_runs.DEFAULT_FACTOR,
+        metavar="F",
+        help="with --compare: relative error growth beyond F counts as worse "
+        f"(default {compare_runs.DEFAULT_FACTOR:g})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --compare: where to write the comparison page (default NEW_DIR/compare.html)",
+    )
+    parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write JUnit XML of RUN_DIR")
+    parser.set_defaults(execute=execute)
+
+
+def _factor(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 1:
+        raise argparse.ArgumentTypeError(f"must be greater than 1, got {text}")
+    return value
+
+
+def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.compare and args.run_dir:
+        raise common.UsageError("give either RUN_DIR or --compare OLD_DIR NEW_DIR, not both")
+    if args.compare:
+        if args.junit:
+            raise common.UsageError("--junit goes with RUN_DIR, not with --compare")
+        return _compare(*args.compare, args.factor, args.out)
+    if args.run_dir is None:
+        raise common.UsageError("give a report folder (RUN_DIR) or --compare OLD_DIR NEW_DIR")
+    if args.out is not None:
+        raise common.UsageError("--out goes with --compare; RUN_DIR is re-rendered in place")
+    if args.factor != compare_runs.DEFAULT_FACTOR:
+        raise common.UsageError("--factor goes with --compare")
+    return _rerender(args.run_dir, args.junit)
+
+
+def _load(path: Path, what: str) -> tuple[pd.DataFrame, dict]:
+    if not path.exists():
+        raise common.UsageError(f"{what} {str(path)!r} does not exist")
+    if not path.is_dir() or not report.is_report_dir(path):
+        raise common.UsageError(f"{what} {str(path)!r} is not a report folder (it has no {report.RESULTS_FILE})")
+    try:
+        return report.load_results(path)
+    except (OSError, ValueError, pd.errors.ParserError) as e:
+        raise common.UsageError(f"{what} {str(path)!r}: cannot read {report.RESULTS_FILE}: {e}") from None
+
+
+def _rerender(run_dir: Path, junit_file: Path | None) -> int:
+    frame, meta = _load(run_dir, "RUN_DIR")
+    common.check_writable_dir(run_dir, "RUN_DIR")
+    if junit_file is not None:
+        common.check_writable_dir(junit_file.parent if str(junit_file.parent) else Path("."), "--junit")
+    summary = report.write_views(frame, run_dir, meta)
+    if junit_file is not None:
+        report.write_atomic(junit_file, junit.render(frame, meta))
+    print(summary)
+    print(f"report: {run_dir}  (open {run_dir / report.HTML_FILE})")
+    return common.EXIT_OK
+
+
+def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None) -> int:
+    old, old_meta = _load(old_dir, "OLD_DIR")
+    new, new_meta = _load(new_dir, "NEW_DIR")
+    page_path = out or new_dir / "compare.html"
+    common.check_writable_dir(page_path.parent if str(page_path.parent) else Path("."), "--out")
+    d = compare_runs.diff(old, new, factor)
+    text = compare_runs.markdown(d, str(old_dir), str(new_dir))
+    report.write_atomic(page_path, compare_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta)))
+    print(text)
+    report.append_step_summary(text)
+    print(f"comparison: {page_path}")
+    return common.EXIT_DISAGREE if d.regressed else common.EXIT_OK

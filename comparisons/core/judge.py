@@ -1,0 +1,220 @@
+"""Judging one returned quantity: decode it, compare it, ask the finite difference, diagnose.
+
+The engine calls ``judge`` once per output and gradient of a case. Everything a record says
+about the quantity is decided here; the engine only runs the implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradverify.core import diagnosis, finite_diff
+from gradverify.core.comparison import ERROR, FAIL, KINK, PASS, Comparison, compare
+from gradverify.core.sampling import Sample
+from gradverify.core.tolerances import COMPARE, FD_AGREE, Tolerance
+
+FD_COORDINATES = 2
+"""Random coordinates probed per gradient, besides one random direction and the worst entries."""
+
+PRECISION_LIMIT = 10.0
+"""A float32 error passes as rounding (``precision``) only up to this many float32 tolerances."""
+
+BLAME = {
+    "backward": "The implementation's own forward pass agrees with the reference by finite differences: "
+    "the backward pass is wrong.",
+    "forward": "The gradient matches the implementation's own forward pass by finite differences: "
+    "the forward pass computes a different function.",
+    "both": "The gradient matches neither the reference nor the implementation's own forward pass: "
+    "forward and backward are both off.",
+    None: "Finite differences were inconclusive here (a kink on the probe path).",
+}
+
+
+@dataclass
+class Quantity:
+    """One returned quantity and what it is compared with."""
+
+    quantity: str  # loss, out, dW, ...
+    input_name: str | None  # for a gradient: the input it belongs to
+    got: Any
+    expected: np.ndarray
+    kink_mask: np.ndarray | None = None
+    function: str = ""  # the implementation function that returned it
+
+
+@dataclass
+class Context:
+    """What judging needs besides the quantity itself."""
+
+    values64: Sample  # the case's inputs, in float64
+    dtype: str
+    tol: Tolerance
+    rng: np.random.Generator  # for finite-difference directions
+    objective: Callable[[str, np.ndarray], float] | None  # the implementation's scalarized forward
+    float64_value: Callable[[str], Any] | None  # the same quantity from a float64 rerun (float32 cases)
+
+
+def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple[str, str] | None]:
+    """The returned value as a float64 array of ``shape``, or (code, problem) that prevents it.
+
+    Only real numbers and numpy arrays are accepted: objects that merely look like arrays are
+    a bad return, since their values cannot be trusted."""
+    if value is None:
+        return None, ("bad_return", "was not returned (got None)")
+    if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
+        return None, ("bad_return", f"must be a numpy array or a number, got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        return None, ("bad_return", f"has non-numeric dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if array.shape != shape and not (shape == () and array.size == 1):
+        return array, ("bad_shape", f"has shape {array.shape}, expected {shape}")
+    array = array.reshape(shape)
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))
+        first = tuple(int(i) for i in bad[0])
+        return None, (
+            "nonfinite",
+            f"has {len(bad)} non-finite entries (first at {first}) where the reference is finite",
+        )
+    return array, None
+
+
+def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
+    """The record fields (status, errors, diagnosis, message, ...) of one quantity."""
+    actual, problem = decode(q.got, q.expected.shape)
+    if problem:
+        return _problem(q, actual, problem, ctx)
+    c = compare(actual, q.expected, ctx.tol, q.kink_mask)
+    fields: dict[str, Any] = dict(
+        status=c.status,
+        max_abs_err=c.max_abs_err,
+        rel_err=c.rel_err,
+        cs231n_rel_err=c.cs231n_rel_err,
+        worst_index=str(c.worst_index),
+        bad_fraction=c.n_bad / c.size if c.size else 0.0,
+        message="",
+    )
+    fd_values: dict[tuple[int, ...], float] = {}
+    if q.input_name is not None and ctx.objective is not None:
+        fields.update(_fd_fields(q, actual, c, ctx, fd_values))
+    if c.status == KINK:
+        fields.update(
+            diagnosis=diagnosis.KINK,
+            message=f"{q.quantity} differs from the reference only at entries on a non-differentiable point "
+            "(a hinge margin or ReLU input at 0, or tied maxima in a pooling window); any value between the "
+            "one-sided derivatives is a valid subgradient.",
+        )
+    elif c.status == FAIL:
+        fields.update(_diagnose(q, actual, c, ctx, fields.get("blame")))
+        fields["worst_elements"] = diagnosis.as_json(diagnosis.worst_elements(actual, q.expected, fd_values))
+        fields["error_map"] = diagnosis.as_json(diagnosis.error_map(actual, q.expected))
+    return fields
+
+
+def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], ctx: Context) -> dict[str, Any]:
+    code, text = problem
+    if code == "bad_shape" and q.input_name is not None and actual is not None:
+        finding = diagnosis.transposed(q.quantity, actual, q.expected, _bound(q.expected, ctx.tol))
+        if finding:
+            return dict(status=FAIL, diagnosis=finding.code, message=finding.message)
+    prefix = f"{q.function}: " if q.function else ""
+    return dict(status=ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
+
+
+def _bound(expected: np.ndarray, tol: Tolerance) -> float:
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    return max(tol.atol, tol.rtol * scale)
+
+
+def _diagnose(q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, blame: str | None) -> dict[str, Any]:
+    bound = _bound(q.expected, ctx.tol)
+    try:
+        if q.input_name is None:
+            finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64)
+        else:
+            finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64)
+    except Exception as e:  # noqa: BLE001 - a failure to diagnose must not hide the failure itself
+        finding = diagnosis.Finding("internal_error", f"{q.quantity} differs (diagnosis failed: {e!r}).")
+    where = _where(c, actual, q.expected)
+    message = f"{finding.message} {where}"
+    if q.input_name is not None:
+        message += f" {BLAME[blame]}"
+    fields: dict[str, Any] = dict(diagnosis=finding.code, message=message)
+    if q.input_name is None:
+        fields["blame"] = "forward"
+    precision = _precision(q, c, ctx)
+    if precision:
+        fields.update(precision)
+    return fields
+
+
+def _precision(q: Quantity, c: Comparison, ctx: Context) -> dict[str, Any] | None:
+    """A float32 failure that the same case does not show in float64 is rounding."""
+    if ctx.dtype == "float64" or ctx.float64_value is None:
+        return None
+    try:
+        again, problem = decode(ctx.float64_value(q.quantity), q.expected.shape)
+    except Exception:  # noqa: BLE001 - a failing rerun simply gives no precision verdict
+        return None
+    if problem or compare(again, q.expected, COMPARE["float64"], q.kink_mask).status != PASS:
+        return None
+    within = c.rel_err <= PRECISION_LIMIT * ctx.tol.rtol
+    text = f"{q.quantity} is off by {c.rel_err:.2g} (relative) in float32 but exact in float64 on the same values: " + (
+        "float32 rounding, within what the formula can be expected to keep."
+        if within
+        else "the formula loses precision in float32 (cancellation or overflow); rewrite it stably."
+    )
+    return dict(status=PASS if within else FAIL, diagnosis=diagnosis.PRECISION, message=text)
+
+
+def _fd_fields(
+    q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, fd_values: dict[tuple[int, ...], float]
+) -> dict[str, Any]:
+    """The finite-difference opinion on a gradient, and whom it blames when the gradient fails."""
+    coords = _coordinates(ctx.rng, q.expected.shape, actual, q.expected, c)
+    x = ctx.values64.arrays[q.input_name]
+    try:
+        with np.errstate(all="ignore"):
+            measurements = finite_diff.measure(lambda v: ctx.objective(q.input_name, v), x, ctx.rng, coords)
+    except Exception:  # noqa: BLE001 - a forward that fails off the sample point has no opinion
+        return dict(fd_verdict=finite_diff.SKIPPED, fd_err=float("nan"))
+    for coord, m in zip(coords, measurements[1:], strict=True):
+        if m.smooth:
+            fd_values[coord] = m.fd
+    limit = FD_AGREE[ctx.dtype]
+    impl, err = finite_diff.verdict(measurements, actual, limit)
+    ref, _ = finite_diff.verdict(measurements, q.expected, limit)
+    fields: dict[str, Any] = dict(fd_verdict=impl, fd_err=err)
+    if c.status == FAIL:
+        if impl == finite_diff.AGREE:
+            fields["blame"] = "forward"
+        elif impl == finite_diff.DISAGREE:
+            fields["blame"] = "backward" if ref == finite_diff.AGREE else "both"
+    return fields
+
+
+def _coordinates(
+    rng: np.random.Generator, shape: tuple[int, ...], actual: np.ndarray, expected: np.ndarray, c: Comparison
+) -> list[tuple[int, ...]]:
+    size = int(np.prod(shape))
+    if size == 0:
+        return []
+    picks = rng.choice(size, size=min(FD_COORDINATES, size), replace=False)
+    coords = [tuple(int(i) for i in np.unravel_index(p, shape)) for p in picks]
+    if c.status == FAIL:
+        coords = [i for i in diagnosis.top_indices(actual, expected) if i not in coords] + coords
+    return coords
+
+
+def _where(c: Comparison, actual: np.ndarray, expected: np.ndarray) -> str:
+    i = c.worst_index
+    at = f" at index {i}" if i else ""
+    return (
+        f"Max abs err {c.max_abs_err:.3g}{at} (implementation {actual[i]:.6g}, reference {expected[i]:.6g}); "
+        f"{c.n_bad} of {c.size} entries outside tolerance."
+    )

@@ -1,0 +1,58 @@
+"""Running an op's torch reference: outputs, and gradients from autograd (never by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from gradverify.core.sampling import Sample
+from gradverify.core.spec import ONE, OpSpec
+
+
+@dataclass
+class ReferenceResult:
+    """Reference outputs, the upstream gradients used, and the input gradients (float64)."""
+
+    outputs: dict[str, np.ndarray]
+    upstream: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+
+
+def evaluate(spec: OpSpec, sample: Sample, rng: np.random.Generator) -> ReferenceResult:
+    """Evaluate ``spec.reference`` in float64 on ``sample`` and draw the upstream gradients.
+
+    Outputs differentiated as losses get upstream 1; the others get a standard normal
+    upstream of their shape, drawn from ``rng`` so the case stays replayable.
+    """
+    tensors = {}
+    for name, value in sample.arrays.items():
+        t = torch.from_numpy(np.ascontiguousarray(value))
+        if t.is_floating_point():
+            t = t.to(torch.float64).requires_grad_(name in spec.wrt)
+        tensors[name] = t
+    result = spec.reference(Sample(tensors, sample.static))
+    if isinstance(result, torch.Tensor):
+        result = {next(iter(spec.outputs)): result}
+    outputs = {k: result[k].detach().numpy().astype(np.float64) for k in spec.outputs}
+
+    upstream: dict[str, np.ndarray] = {}
+    objective = torch.zeros((), dtype=torch.float64)
+    for name, how in spec.outputs.items():
+        if how is None:
+            continue
+        u = np.ones(outputs[name].shape) if how == ONE else rng.standard_normal(outputs[name].shape)
+        upstream[name] = u
+        objective = objective + (result[name] * torch.from_numpy(u)).sum()
+
+    inputs = [tensors[w] for w in spec.wrt]
+    grads = torch.autograd.grad(objective, inputs, allow_unused=True) if inputs else ()
+    return ReferenceResult(
+        outputs,
+        upstream,
+        {
+            w: (g.numpy().copy() if g is not None else np.zeros(tensors[w].shape))
+            for w, g in zip(spec.wrt, grads, strict=False)
+        },
+    )

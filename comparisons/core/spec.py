@@ -1,0 +1,83 @@
+"""The declarative description of one op: what to sample, what to call, what to expect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradverify.core.adapters import Adapter
+from gradverify.core.sampling import Sample
+from gradverify.core.tolerances import Tolerance
+
+ONE, RANDOM_UPSTREAM = "one", "random"
+"""How an output is differentiated: as a loss (upstream 1) or with a random upstream."""
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A check of ``quantity``: ``|value - expected| <= tolerance``, e.g. a keep rate within
+    five binomial standard deviations of p."""
+
+    quantity: str
+    value: float
+    expected: float
+    tolerance: float
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One implementation of an op (``naive``, ``vectorized``, ...) behind its adapter."""
+
+    name: str
+    adapter: Adapter
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One op, as data.
+
+    - ``sample(rng, case)`` draws a float64 sample for a case kind (``random`` or one of
+      ``edge_cases``).
+    - ``reference(sample)`` computes the outputs with torch ops from a sample whose arrays are
+      tensors: one tensor (the first output) or a dict of them.
+    - ``outputs`` maps each compared output to how it is differentiated: ``"one"`` (a loss
+      whose gradient the API returns), ``"random"`` (the API takes an upstream gradient), or
+      ``None`` (compared, not differentiated).
+    - ``wrt`` names the inputs whose gradients are compared.
+    - ``kinks(sample, band)`` marks, per input in ``wrt``, the gradient entries that sit within
+      ``band`` of a non-differentiable point (so a difference there is a kink, not a bug).
+    - ``tolerances`` overrides the per-dtype defaults; each override carries its reason.
+    - ``observe(sample, outputs)`` returns arrays the reference needs from the
+      implementation's own forward outputs (the dropout mask it drew); they join the sample
+      the reference sees. The implementation must then be deterministic for its sample.
+    - ``statistics(sample, outputs)`` returns checks on the implementation's outputs that no
+      reference value expresses (a dropout keep rate), each as a ``Statistic``.
+    """
+
+    name: str
+    family: str
+    variants: tuple[Variant, ...]
+    reference: Callable[[Sample], Any]
+    sample: Callable[[np.random.Generator, str], Sample]
+    outputs: Mapping[str, str | None]
+    wrt: tuple[str, ...]
+    edge_cases: tuple[str, ...] = ()
+    kinks: Callable[[Sample, float], dict[str, np.ndarray]] | None = None
+    tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+    observe: Callable[[Sample, dict[str, Any]], dict[str, np.ndarray]] | None = None
+    statistics: Callable[[Sample, dict[str, Any]], list[Statistic]] | None = None
+    description: str = ""
+
+    def variant(self, name: str) -> Variant:
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(f"{self.name} has no variant {name!r}")
+
+    def with_variants(self, *variants: Variant) -> OpSpec:
+        """The same op checked against other implementations (a user's, or a mutant)."""
+        return OpSpec(**{**self.__dict__, "variants": tuple(variants)})

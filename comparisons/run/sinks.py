@@ -1,0 +1,180 @@
+"""Streaming records to disk as batches finish, so a sweep's memory does not grow with it.
+
+``CsvSink`` appends each batch to a CSV (the ``results.csv`` layout: the public columns, in
+order) and flushes it, so a crash or Ctrl-C keeps every finished case; the file gets its
+final name only when the sink closes. ``Tally`` keeps what the summary needs (per op x dtype
+counts of checks by status and the worst ``rel_err``, plus a bounded list of the worst
+failures) in memory that does not depend on the number of cases. ``stream`` ties the two
+to a sweep: ``for batch in stream(batches, sink, tally)`` passes every batch through.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import math
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from gradverify.core.records import COLUMNS
+
+STATUS_ORDER = ("pass", "kink", "fail", "error")
+"""Worst last, as in report.STATUS_ORDER: a check's status is the worst of its records."""
+
+BAD = ("fail", "error")
+KEPT_FAILURES = 200
+"""Failing records kept by a Tally for the summary's worst-failures table."""
+
+
+class CsvSink:
+    """Appends records to ``path`` as CSV, one flush per batch.
+
+    Rows go to ``<path>.partial`` and the file is renamed to ``path`` on ``close()``, so a
+    reader never sees a half-written ``results.csv``; an interrupted run's rows are still on
+    disk in the ``.partial`` file (or under ``path`` when closed with ``complete=True``,
+    which the report of an interrupted run does)."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...] = COLUMNS) -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.columns = columns
+        self.rows = 0
+        self._file = open(self.partial, "w", newline="", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._writer = csv.DictWriter(self._file, fieldnames=list(columns), extrasaction="ignore")
+        self._writer.writeheader()
+
+    def write(self, batch: Iterable[dict[str, Any]]) -> None:
+        """Append ``batch`` and flush it to the operating system."""
+        for record in batch:
+            self._writer.writerow({k: _cell(v) for k, v in record.items()})
+            self.rows += 1
+        self._file.flush()
+
+    def close(self, complete: bool = True) -> Path:
+        """Close the file; rename it to ``path`` when ``complete``. Returns where it is."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            if complete:
+                os.replace(self.partial, self.path)
+        return self.path if complete else self.partial
+
+    def __enter__(self) -> CsvSink:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        # a Ctrl-C still completes the file: it holds every case finished so far
+        self.close(complete=kind is None or issubclass(kind, KeyboardInterrupt))
+
+
+def _cell(value: Any) -> Any:
+    # csv writes repr() of floats (shortest round-trip form) and "" for None; NaN as ""
+    # matches what pandas writes for a missing value
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return value
+
+
+class Tally:
+    """The summary of a sweep in constant memory: per op x dtype, the number of checks by
+    worst status and the worst ``rel_err``; the ``keep`` failing or erroring records with the
+    largest ``rel_err`` (errors first, as ``report.failures`` orders them); record and batch
+    counts."""
+
+    def __init__(self, keep: int = KEPT_FAILURES) -> None:
+        self.keep = keep
+        self.records = 0
+        self.batches = 0
+        self._counts: dict[tuple[str, str], dict[str, Any]] = {}
+        self._worst: list[tuple[float, int, dict[str, Any]]] = []  # a min-heap of the worst
+        self._seen = 0
+
+    def add(self, batch: list[dict[str, Any]]) -> None:
+        """Count one batch (the records of one op, case and dtype, every variant)."""
+        self.batches += 1
+        self.records += len(batch)
+        checks: dict[tuple[Any, ...], str] = {}
+        for r in batch:
+            key = (r.get("op"), r.get("variant"), r.get("dtype"), r.get("case"), r.get("seed"))
+            status = r.get("status") or "error"
+            if key not in checks or STATUS_ORDER.index(status) > STATUS_ORDER.index(checks[key]):
+                checks[key] = status
+            row = self._row(r.get("op"), r.get("dtype"))
+            rel = r.get("rel_err")
+            if isinstance(rel, (int, float)) and not math.isnan(rel):
+                row["worst_rel_err"] = max(row["worst_rel_err"], float(rel))
+            if status in BAD:
+                self._remember(r)
+        for (op, _, dtype, _, _), status in checks.items():
+            row = self._row(op, dtype)
+            row["checks"] += 1
+            row[status] += 1
+
+    def _row(self, op: Any, dtype: Any) -> dict[str, Any]:
+        key = (str(op), str(dtype))
+        if key not in self._counts:
+            self._counts[key] = {"checks": 0, **dict.fromkeys(STATUS_ORDER, 0), "worst_rel_err": -math.inf}
+        return self._counts[key]
+
+    def _remember(self, record: dict[str, Any]) -> None:
+        rel = record.get("rel_err")
+        # errors carry no rel_err and rank above every failure
+        rank = math.inf if not isinstance(rel, (int, float)) or math.isnan(rel) else float(rel)
+        self._seen += 1
+        item = (rank, -self._seen, record)  # on equal rank the earlier record is kept
+        if len(self._worst) < self.keep:
+            heapq.heappush(self._worst, item)
+        elif item[:2] > self._worst[0][:2]:
+            heapq.heapreplace(self._worst, item)
+
+    def summary(self) -> pd.DataFrame:
+        """Per op x dtype, ops in first-seen order and dtypes by name, as ``report.summary_table``."""
+        order = {op: i for i, op in enumerate(dict.fromkeys(op for op, _ in self._counts))}
+        keys = sorted(self._counts, key=lambda k: (order[k[0]], k[1]))
+        rows = [{"op": op, "dtype": dtype, **self._counts[(op, dtype)]} for op, dtype in keys]
+        frame = pd.DataFrame(rows, columns=["op", "dtype", "checks", *STATUS_ORDER, "worst_rel_err"])
+        frame["worst_rel_err"] = frame["worst_rel_err"].replace(-math.inf, math.nan)
+        return frame
+
+    def failures(self) -> pd.DataFrame:
+        """The kept failing and erroring records, worst first."""
+        kept = [r for *_, r in sorted(self._worst, key=lambda item: item[:2], reverse=True)]
+        return pd.DataFrame.from_records(kept, columns=list(COLUMNS))
+
+    def totals(self) -> dict[str, int]:
+        """Ops, checks by status and records: the keys of ``report.totals``."""
+        per_status = {s: sum(c[s] for c in self._counts.values()) for s in STATUS_ORDER}
+        return {
+            "ops": len({op for op, _ in self._counts}),
+            "checks": sum(c["checks"] for c in self._counts.values()),
+            "records": self.records,
+            **per_status,
+        }
+
+
+def stream(
+    batches: Iterable[list[dict[str, Any]]], sink: CsvSink | None = None, tally: Tally | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Pass every batch through, writing it to ``sink`` and counting it in ``tally`` first."""
+    for batch in batches:
+        if sink is not None:
+            sink.write(batch)
+        if tally is not None:
+            tally.add(batch)
+        yield batch
+
+
+def drain(batches: Iterable[list[dict[str, Any]]], path: Path, keep: int = KEPT_FAILURES) -> Tally:
+    """Run a sweep to the end with every record on disk at ``path`` and none kept in memory
+    beyond the tally's; returns the tally."""
+    tally = Tally(keep)
+    with CsvSink(path) as sink:
+        for _ in stream(batches, sink, tally):
+            pass
+    return tally

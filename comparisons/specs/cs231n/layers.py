@@ -1,0 +1,112 @@
+"""Specs of layers.py: affine and ReLU layers, and the scores-level losses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gradverify.impl.cs231n.layers as impl
+import gradverify.reference.cs231n.layers as ref
+from gradverify.core.adapters import ForwardBackward, LossGrad
+from gradverify.core.sampling import C2, D1, LARGE, N1, TIES, Sample, dims, labels, values
+from gradverify.core.spec import ONE, RANDOM_UPSTREAM, OpSpec, Variant
+from gradverify.specs.kinks import hinge_margins, near_zero
+
+
+def affine_sample(rng: np.random.Generator, case: str) -> Sample:
+    d = dims(rng, case, N=(1, 6), M=(1, 5))
+    # x is (N, d_1, ..., d_k) with k from 1 to 3; D = 1 makes every d_i 1
+    k = int(rng.integers(1, 4))
+    feature_shape = (1,) * k if case == D1 else tuple(int(v) for v in rng.integers(1, 4, size=k))
+    D = int(np.prod(feature_shape))
+    return Sample(
+        {
+            "x": values(rng, (d["N"], *feature_shape), case),
+            "w": values(rng, (D, d["M"]), case),
+            "b": values(rng, (d["M"],), case),
+        }
+    )
+
+
+def relu_sample(rng: np.random.Generator, case: str) -> Sample:
+    d = dims(rng, case, N=(1, 6), D=(1, 6))
+    return Sample({"x": values(rng, (d["N"], d["D"]), case)})
+
+
+def scores_sample(rng: np.random.Generator, case: str) -> Sample:
+    d = dims(rng, case, N=(1, 9), C=(2, 6))
+    n, c = d["N"], d["C"]
+    if case == LARGE:
+        # rows offset by +-1e3, beyond what exp survives in float32 or float64, with a spread
+        # of a few units so the softmax is not saturated and the gradient stays informative
+        x = rng.choice([-1e3, 1e3], size=(n, 1)) + 2.0 * rng.standard_normal((n, c))
+    else:
+        x = values(rng, (n, c), case)
+    return Sample({"x": x, "y": labels(rng, n, c)})
+
+
+def relu_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
+    return {"x": near_zero(s["x"], np.abs(s["x"]), band)}
+
+
+def svm_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
+    x, y = s["x"], s["y"]
+    near = hinge_margins(x, np.abs(x), y, 1.0, band)
+    # the correct-class entry of a row collects every margin of that row
+    mask = near.copy()
+    mask[np.arange(len(y)), y] |= near.any(axis=1)
+    return {"x": mask}
+
+
+SPECS = (
+    OpSpec(
+        name="affine",
+        family="layers",
+        variants=(
+            Variant(
+                "vectorized",
+                ForwardBackward(impl.affine_forward, impl.affine_backward, ("x", "w", "b"), wrt=("x", "w", "b")),
+            ),
+        ),
+        reference=lambda t: ref.affine(t["x"], t["w"], t["b"]),
+        sample=affine_sample,
+        outputs={"out": RANDOM_UPSTREAM},
+        wrt=("x", "w", "b"),
+        edge_cases=(N1, D1),
+        description="affine layer out = x.reshape(N, D) w + b",
+    ),
+    OpSpec(
+        name="relu",
+        family="layers",
+        variants=(Variant("vectorized", ForwardBackward(impl.relu_forward, impl.relu_backward, ("x",), wrt=("x",))),),
+        reference=lambda t: ref.relu(t["x"]),
+        sample=relu_sample,
+        outputs={"out": RANDOM_UPSTREAM},
+        wrt=("x",),
+        edge_cases=(N1, D1, TIES),
+        kinks=relu_kinks,
+        description="ReLU max(0, x)",
+    ),
+    OpSpec(
+        name="svm_loss",
+        family="layers",
+        variants=(Variant("vectorized", LossGrad(impl.svm_loss, ("x", "y"), wrt=("x",))),),
+        reference=lambda t: ref.svm_loss(t["x"], t["y"]),
+        sample=scores_sample,
+        outputs={"loss": ONE},
+        wrt=("x",),
+        edge_cases=(N1, C2, TIES),
+        kinks=svm_kinks,
+        description="multiclass SVM loss on scores x (N, C), delta 1",
+    ),
+    OpSpec(
+        name="softmax_loss",
+        family="layers",
+        variants=(Variant("vectorized", LossGrad(impl.softmax_loss, ("x", "y"), wrt=("x",))),),
+        reference=lambda t: ref.softmax_loss(t["x"], t["y"]),
+        sample=scores_sample,
+        outputs={"loss": ONE},
+        wrt=("x",),
+        edge_cases=(N1, C2, LARGE),
+        description="softmax cross-entropy on scores x (N, C)",
+    ),
+)

@@ -1,0 +1,96 @@
+"""Specs of linear_svm.py: the multiclass SVM loss and the lecture's variants of it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gradverify.impl.cs231n.linear_svm as impl
+import gradverify.reference.cs231n.linear_svm as ref
+from gradverify.core.adapters import LossGrad
+from gradverify.core.sampling import C2, D1, N1, TIES, Sample, dims, labels, values
+from gradverify.core.spec import ONE, OpSpec, Variant
+from gradverify.specs.kinks import classes_touched, hinge_margins, linear_scores
+
+EDGES = (N1, C2, D1, TIES)
+ARGS = ("W", "X", "y", "reg")
+
+
+def _sampler(random_delta: bool):
+    def sample(rng: np.random.Generator, case: str) -> Sample:
+        d = dims(rng, case, N=(2, 9), D=(1, 7), C=(2, 6))
+        n, dim, c = d["N"], d["D"], d["C"]
+        W = values(rng, (dim, c), case, scale=0.5)
+        X = values(rng, (n, dim), case)
+        # reg large enough that a wrong regularization gradient is visible next to the data term
+        reg = 0.0 if case == TIES else float(rng.uniform(0.1, 1.0))
+        delta = float(rng.uniform(0.1, 3.0)) if random_delta and case != TIES else 1.0
+        return Sample({"W": W, "X": X, "y": labels(rng, n, c)}, {"reg": reg, "delta": delta})
+
+    return sample
+
+
+def _hinge_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
+    scores, magnitude = linear_scores(s["X"], s["W"])
+    near = hinge_margins(scores, magnitude, s["y"], s["delta"], band)
+    mask = np.zeros(s["W"].shape, dtype=bool)
+    mask[:, classes_touched(near, s["y"])] = True
+    return {"W": mask}
+
+
+def _spec(
+    name: str, fns: dict[str, object], reference, random_delta: bool, kinks=_hinge_kinks, doc: str = ""
+) -> OpSpec:
+    kwargs = ("delta",) if random_delta else ()
+    return OpSpec(
+        name=name,
+        family="linear_svm",
+        variants=tuple(Variant(v, LossGrad(fn, ARGS, wrt=("W",), kwargs=kwargs)) for v, fn in fns.items()),
+        reference=reference,
+        sample=_sampler(random_delta),
+        outputs={"loss": ONE},
+        wrt=("W",),
+        edge_cases=EDGES,
+        kinks=kinks,
+        description=doc,
+    )
+
+
+SPECS = (
+    _spec(
+        "svm",
+        {"naive": impl.svm_loss_naive, "vectorized": impl.svm_loss_vectorized},
+        lambda t: ref.svm_loss(t["W"], t["X"], t["y"], t["reg"]),
+        random_delta=False,
+        doc="multiclass SVM loss, delta 1, CS231n signature (W, X, y, reg)",
+    ),
+    _spec(
+        "svm_delta",
+        {"vectorized": impl.svm_loss_vectorized},
+        lambda t: ref.svm_loss(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        random_delta=True,
+        doc="multiclass SVM loss with a configurable margin delta",
+    ),
+    _spec(
+        "svm_all_classes",
+        {"vectorized": impl.svm_loss_all_classes},
+        lambda t: ref.svm_loss_all_classes(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        random_delta=True,
+        doc="hinge summed over all classes, j = y_i included (adds delta per example)",
+    ),
+    _spec(
+        "svm_class_mean",
+        {"vectorized": impl.svm_loss_class_mean},
+        lambda t: ref.svm_loss_class_mean(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        random_delta=True,
+        doc="hinge averaged over the C - 1 incorrect classes instead of summed",
+    ),
+    _spec(
+        "squared_hinge",
+        {"vectorized": impl.squared_hinge_loss},
+        lambda t: ref.squared_hinge_loss(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        random_delta=True,
+        # max(0, m)^2 has a continuous derivative 2 max(0, m): no kink at m = 0
+        kinks=None,
+        doc="squared hinge max(0, s_j - s_y + delta)^2",
+    ),
+)

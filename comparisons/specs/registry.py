@@ -1,0 +1,72 @@
+"""Selecting ops by the names users type: op, family, ``op:variant`` or function name."""
+
+from __future__ import annotations
+
+from gradverify.core.spec import OpSpec, Variant
+from gradverify.specs import SPECS
+
+
+class UnknownName(ValueError):
+    """A name that matches no op, family, variant or function."""
+
+
+def _functions(variant: Variant) -> set[str]:
+    adapter = variant.adapter
+    names = {adapter.primary}
+    for attr in ("fn", "forward_fn", "backward_fn"):
+        fn = getattr(adapter, attr, None)
+        if fn is not None:
+            names.add(fn.__name__)
+    return names
+
+
+def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[OpSpec]:
+    """The ops (each with only the chosen variants) that ``names`` select, in registry order.
+
+    A name may be an op (``svm``), a family (``linear_svm``), an op with one variant
+    (``svm:naive``) or an implementation's name (``svm_loss_naive``, ``affine_backward``,
+    ``TwoLayerNet``). ``None`` selects everything.
+    """
+    if not names:
+        return list(specs)
+    chosen: dict[str, set[str]] = {}
+    for name in names:
+        hits = _matches(name, specs)
+        if not hits:
+            raise UnknownName(f"unknown op {name!r}; `gradverify list` shows the ops, families and functions")
+        for op, variant in hits:
+            chosen.setdefault(op, set()).add(variant)
+    return [
+        spec.with_variants(*(v for v in spec.variants if v.name in chosen[spec.name]))
+        for spec in specs
+        if spec.name in chosen
+    ]
+
+
+def _matches(name: str, specs: tuple[OpSpec, ...]) -> list[tuple[str, str]]:
+    op_name, _, variant_name = name.partition(":")
+    hits = []
+    for spec in specs:
+        for v in spec.variants:
+            if variant_name:
+                if spec.name == op_name and v.name == variant_name:
+                    hits.append((spec.name, v.name))
+            elif name in (spec.name, spec.family) or name in _functions(v):
+                hits.append((spec.name, v.name))
+    return hits
+
+
+def describe(specs: tuple[OpSpec, ...] = SPECS) -> list[dict[str, str]]:
+    """One row per op variant: what ``gradverify list`` prints."""
+    return [
+        {
+            "family": spec.family,
+            "op": spec.name,
+            "variant": v.name,
+            "functions": ", ".join(sorted(_functions(v))),
+            "edge cases": ", ".join(spec.edge_cases),
+            "description": spec.description,
+        }
+        for spec in specs
+        for v in spec.variants
+    ]

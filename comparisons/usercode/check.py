@@ -1,0 +1,337 @@
+"""Checking a user's own code: ``check(path_or_module) -> DataFrame`` of records.
+
+The user's code runs in a worker process (``gradverify.usercode.sandbox``); cases, seeds, the
+engine and the records are the ones ``gradverify run`` uses, so a record's ``reproduce``
+command (``gradverify check PATH --ops OP:VARIANT --dtypes D --replay KIND:SEED``) replays the
+same sample on the same file. ``check_many`` checks several submissions (a batch folder) and
+adds a ``submission`` column.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import torch
+
+from gradverify.core.comparison import ERROR
+from gradverify.core.records import new_record, to_frame
+from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.tolerances import SUPPORTED_DTYPES
+from gradverify.run.sweep import DEFAULT_CASES, Case, check_safely, count_cases, planned_cases
+from gradverify.specs import SPECS, registry
+from gradverify.usercode import discovery
+from gradverify.usercode.sandbox.pool import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    Options,
+    Pool,
+    Submission,
+    WorkerFault,
+)
+from gradverify.usercode.submissions import CheckError, Unreadable, one_submission, submissions
+
+
+class NothingToCheck(CheckError):
+    """The submission imports, but none of its callables has a course name or a ``--map``."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything that selects and limits a check (the ``gradverify check`` flags)."""
+
+    ops: tuple[str, ...] | None = None
+    cases: int = DEFAULT_CASES
+    seed: int = 0
+    dtypes: tuple[str, ...] = SUPPORTED_DTYPES
+    timeout: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    grad_keys: Mapping[str, str] = field(default_factory=dict)
+    grading: bool = False
+    replay: Case | None = None
+
+    def flags(self) -> list[str]:
+        """The flags that make a worker behave as in this check (for reproduce commands)."""
+        out = [f"--map={name}={target}" for name, target in self.mapping.items()]
+        if self.grad_keys:
+            out.append("--grad-keys=" + ",".join(f"{k}={v}" for k, v in self.grad_keys.items()))
+        if self.grading:
+            out.append("--grading")
+        if self.timeout != DEFAULT_TIMEOUT_S:
+            out.append(f"--timeout={self.timeout:g}")
+        if self.memory_mb != DEFAULT_MEMORY_MB:
+            out.append(f"--memory-mb={self.memory_mb}")
+        return out
+
+
+def validate(options: CheckOptions) -> None:
+    """Raise ``ValueError`` for an unknown ``--ops`` name, ``--map`` name or dtype."""
+    if options.ops:
+        registry.select(list(options.ops))  # raises registry.UnknownName
+    names = set(discovery.course_names(SPECS)) | {s.name for s in SPECS}
+    for name, target in options.mapping.items():
+        if name not in names:
+            raise ValueError(f"--map {name}={target}: {name!r} is not a function, class or op name of the registry")
+        if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\(\))*", target):
+            raise ValueError(f"--map {name}={target}: the target must be NAME, NAME.attr or NAME().method")
+    unknown = [d for d in options.dtypes if d not in SUPPORTED_DTYPES]
+    if unknown:
+        raise ValueError(f"unknown dtype {', '.join(unknown)}")
+
+
+class SubmissionCheck:
+    """One submission's worker, its plan and its records. Use as a context manager."""
+
+    def __init__(self, submission: Submission, options: CheckOptions) -> None:
+        self.submission = submission
+        self.options = options
+        roots = {re.match(r"\w+", t).group(0) for t in options.mapping.values()}
+        wanted = sorted(set(discovery.course_names(SPECS)) | roots)
+        self.pool = Pool(submission, Options(options.timeout, options.memory_mb, options.grading), wanted)
+        self.plan = discovery.Plan()
+        self.unreadable: str | None = None
+        self.found: list[str] = []
+        ops = registry.select(list(options.ops)) if options.ops else None
+        self.selection = {(s.name, v.name) for s in ops for v in s.variants} if ops is not None else None
+
+    def __enter__(self) -> SubmissionCheck:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.close()
+
+    def open(self) -> discovery.Plan:
+        """Import the submission in a worker and match its callables to the registry."""
+        try:
+            reply = self.pool.load()
+        except WorkerFault as e:  # a hang, a crash or garbage while importing: still an import error
+            code = e.code if e.code == "forbidden_import" else "import_error"
+            self.add_submission_record(code, f"{self.submission.target}: {e.detail}")
+            return self.plan
+        # the reply comes from the user's process: anything malformed is simply ignored
+        inventory = [i for i in _list(reply.get("inventory")) if isinstance(i, dict)]
+        self.found = sorted(str(i.get("name"))[:100] for i in inventory)
+        if reply.get("not_found"):
+            self.unreadable = f"{self.submission.target}: no module named {str(reply['not_found'])[:100]!r}"
+            return self.plan
+        if reply.get("attempts"):
+            modules = ", ".join(str(a)[:60] for a in _list(reply["attempts"]))
+            self.add_submission_record(
+                "forbidden_import", f"{self.submission.target} imports {modules}, which grading mode forbids"
+            )
+            return self.plan
+        for error in (e for e in _list(reply.get("errors")) if isinstance(e, dict)):
+            message = f"{str(error.get('module'))[:100]} cannot be imported: {str(error.get('message'))[:1000]}"
+            self.add_submission_record("import_error", message)
+        if not reply.get("modules"):
+            return self.plan
+        try:
+            options = self.options
+            plan = discovery.plan(SPECS, self.pool, inventory, options.mapping, options.grad_keys, self._record)
+        except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
+            self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
+            return self.plan
+        self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
+        self.plan.records += [r for r in plan.records if self._wanted(r["op"], r["variant"])]
+        return self.plan
+
+    def add_submission_record(self, code: str, message: str) -> None:
+        """A record about the submission as a whole (it cannot be imported, or holds nothing)."""
+        command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
+        self.plan.records.append(submission_record(code, message, command))
+
+    def _record(self, spec: OpSpec, variant: Variant, **fields: Any) -> dict[str, Any]:
+        command = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
+        return new_record(
+            op=spec.name,
+            family=spec.family,
+            variant=variant.name,
+            dtype="all",
+            case="discovery",
+            seed=0,
+            status=ERROR,
+            reproduce=shlex.join([*command, *self.options.flags()]),
+            **fields,
+        )
+
+    def _wanted(self, op: str, variant: str) -> bool:
+        return self.selection is None or (op, variant) in self.selection
+
+    def _selected(self, specs: list[OpSpec]) -> list[OpSpec]:
+        if not self.options.ops:
+            return specs
+        out = []
+        for spec in specs:
+            variants = [v for v in spec.variants if self._wanted(spec.name, v.name)]
+            if variants:
+                out.append(spec.with_variants(*variants))
+        return out
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        """The plan's records, then one batch of records per (op, case, dtype)."""
+        if self.plan.records:
+            yield list(self.plan.records)
+        torch.set_num_threads(1)  # as in ``runner.sweep``: tiny samples, stable timings
+        for spec in self.plan.specs:
+            for case in planned_cases(spec, self.options.seed, self.options.cases, self.options.replay):
+                for dtype in self.options.dtypes:
+                    yield self.run_case(spec, dtype, case)
+
+    def total(self) -> int:
+        """How many (op, case, dtype) batches ``batches`` yields after the plan's records."""
+        o = self.options
+        return sum(count_cases(s, o.cases, o.replay) for s in self.plan.specs) * len(o.dtypes)
+
+    def run_case(self, spec: OpSpec, dtype: str, case: Case) -> list[dict[str, Any]]:
+        def command(variant: Variant) -> str:
+            argv = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
+            return shlex.join([*argv, "--dtypes", dtype, "--replay", str(case), *self.options.flags()])
+
+        return check_safely(spec, dtype, case, command)
+
+    @property
+    def nothing_checkable(self) -> bool:
+        """The submission imported, but nothing in it can be checked."""
+        return not self.plan.checkable and not any(r["op"] == "(import)" for r in self.plan.records)
+
+    def nothing_message(self, full: bool = True) -> str:
+        """Why nothing was checked, naming what was looked for (all names when ``full``, else
+        where to see them) and what was found."""
+        names = discovery.course_names(SPECS)
+        looked = ", ".join(names) if full else f"{', '.join(names[:5])}, ... (`gradverify list` shows all)"
+        found = ", ".join(self.found[:30]) or "nothing callable"
+        why = "; ".join(r["message"] for r in self.plan.records) or "no callable has a course name"
+        if self.options.ops:
+            why += f" among --ops {','.join(self.options.ops)}"
+        return (
+            f"{self.submission.target}: nothing checkable ({why}). Looked for: {looked}. "
+            f"Found: {found}. Bind other names with --map NAME=TARGET."
+        )
+
+
+def make_options(**kwargs: Any) -> CheckOptions:
+    """``CheckOptions`` from keywords as a user types them: ``ops`` and ``dtypes`` may be a
+    comma-separated string, ``replay`` a ``KIND:SEED`` string; ``None`` means the default."""
+    for key in ("ops", "dtypes"):
+        if isinstance(kwargs.get(key), str):
+            kwargs[key] = tuple(n.strip() for n in kwargs[key].split(",") if n.strip())
+        elif kwargs.get(key) is not None:
+            kwargs[key] = tuple(kwargs[key])
+    if isinstance(kwargs.get("replay"), str):
+        kwargs["replay"] = Case.parse(kwargs["replay"])
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    options = CheckOptions(**{k: dict(v) if k in ("mapping", "grad_keys") else v for k, v in kwargs.items()})
+    validate(options)
+    return options
+
+
+def check(
+    target: str | Path | ModuleType,
+    *,
+    ops: str | Sequence[str] | None = None,
+    cases: int = DEFAULT_CASES,
+    seed: int = 0,
+    dtypes: str | Sequence[str] = SUPPORTED_DTYPES,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    mapping: Mapping[str, str] | None = None,
+    grad_keys: Mapping[str, str] | None = None,
+    grading: bool = False,
+    replay: str | Case | None = None,
+) -> pd.DataFrame:
+    """Check one submission: a ``.py`` file, a package folder, a module name or an imported
+    module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
+    "Multiclass_SVM().svm_loss"}`` is ``--map``, ``replay="ties:123"`` is ``--replay``).
+
+    Returns the records (the columns of ``gradverify run``). Raises ``Unreadable`` or
+    ``NothingToCheck`` (both ``CheckError``, a ``ValueError``) when nothing could be checked,
+    and ``ValueError`` for an unknown op, ``--map`` name or dtype."""
+    options = make_options(**_given(locals()))
+    (submission,) = one_submission(target)
+    with SubmissionCheck(submission, options) as run:
+        if run.unreadable:
+            raise Unreadable(run.unreadable)
+        if run.nothing_checkable:
+            raise NothingToCheck(run.nothing_message())
+        records = [r for batch in run.batches() for r in batch]
+    return to_frame(records)
+
+
+def check_many(
+    targets: Sequence[str | Path | ModuleType],
+    *,
+    ops: str | Sequence[str] | None = None,
+    cases: int = DEFAULT_CASES,
+    seed: int = 0,
+    dtypes: str | Sequence[str] = SUPPORTED_DTYPES,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    mapping: Mapping[str, str] | None = None,
+    grad_keys: Mapping[str, str] | None = None,
+    grading: bool = False,
+    replay: str | Case | None = None,
+) -> pd.DataFrame:
+    """Check every submission ``targets`` name (a batch folder is one submission per entry),
+    each in its own worker; a broken submission never stops the others. The records get a
+    ``submission`` column in front (``gradverify.usercode.batch.table`` condenses them)."""
+    options = make_options(**_given(locals()))
+    frames = []
+    for submission in submissions(targets):
+        records = [r for batch in iter_batches(submission, options) for r in batch]
+        frames.append(to_frame(records).assign(submission=submission.name))
+    frame = pd.concat(frames, ignore_index=True) if frames else to_frame([]).assign(submission=[])
+    return frame[["submission", *[c for c in frame.columns if c != "submission"]]]
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _given(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in arguments.items() if k not in ("target", "targets")}
+
+
+def iter_batches(submission: Submission, options: CheckOptions, found: list[int] | None = None) -> Iterator[list]:
+    """The record batches of one submission; what stops it (unreadable, nothing found, a crash
+    of gradverify itself) becomes an ``error`` record instead. ``found`` (if given) gets the
+    number of checkable variants appended."""
+    run = SubmissionCheck(submission, options)
+    try:
+        run.open()
+        if found is not None:
+            found.append(run.plan.checkable)
+        if run.unreadable or run.nothing_checkable:
+            why = run.unreadable or run.nothing_message(full=False)
+            run.plan.records = []  # the one record below says it all
+            run.add_submission_record("not_checkable", why)
+        yield from run.batches()
+    except Exception as e:  # noqa: BLE001 - one broken submission never stops a batch
+        yield [submission_record("internal_error", f"checking {submission.target} failed: {type(e).__name__}: {e}")]
+    finally:
+        run.pool.close()
+
+
+def submission_record(code: str, message: str, reproduce: str | None = None) -> dict[str, Any]:
+    """An ``error`` record about a whole submission: op ``(import)``, function ``(import)``."""
+    return new_record(
+        op="(import)",
+        family="(submission)",
+        variant="-",
+        function="(import)",
+        dtype="all",
+        case="import",
+        seed=0,
+        quantity="(import)",
+        status=ERROR,
+        diagnosis=code,
+        message=message,
+        reproduce=reproduce,
+    )

@@ -1,0 +1,224 @@
+"""The worker process: ``python -m gradverify.usercode.sandbox.worker``.
+
+It imports the user's code and answers the parent's requests, one frame in, one frame out
+(see ``protocol``), until its input closes:
+
+- ``load``: set the memory limit, install the grading-mode import blocker if asked, import
+  the submission, and list its callables;
+- ``resolve``: describe ``--map`` targets such as ``Multiclass_SVM().svm_loss``;
+- ``probe``: which of the registry's adapter classes can be built here (without torch);
+- ``call``: rebuild the variant's adapter around the user's callables (``bridges.build``),
+  run it on the sample, and send back the outputs, the gradients and any input array the
+  user's code changed in place.
+
+The channel is moved off the standard streams before any user code runs: requests arrive on
+a private copy of stdin and replies leave on a private copy of stdout, while fd 0 becomes
+/dev/null and fd 1 joins stderr (the worker's log). A ``print`` in the user's code can
+therefore never reach the parent as a reply. Nothing here is trusted by the parent: the user's
+code can replace any of it, which is why the parent decodes only plain numbers and computes
+every verdict itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import resource
+import signal
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from gradverify.core.adapters import Fault
+from gradverify.core.sampling import Sample
+from gradverify.usercode.sandbox import bridges, grading
+from gradverify.usercode.sandbox import loader as usercode
+from gradverify.usercode.sandbox.protocol import decode_static, encode_value, pack, read_frame, write_all
+
+LOG_LIMIT_BYTES = 64 << 20
+"""Largest file the worker may write (its log included): endless prints end in a dead worker."""
+
+
+class Channel:
+    """The private request and reply descriptors."""
+
+    def __init__(self) -> None:
+        self.requests = os.dup(0)
+        self.replies = os.dup(1)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(2, 1)  # prints (Python's, C's, os.write(1, ...)) go to the log
+
+
+CHANNEL: Channel | None = None
+
+
+def send(header: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
+    """Reply to the parent."""
+    write_all(CHANNEL.replies, pack(header, arrays))
+
+
+class Session:
+    """The worker's state: the imported submission, resolved targets, the import blocker."""
+
+    def __init__(self) -> None:
+        self.loaded: usercode.Loaded | None = None
+        self.targets: dict[str, Any] = {}
+        self.blocker: grading.ImportBlocker | None = None
+
+    def resolve(self, expr: str) -> Any:
+        if expr not in self.targets:
+            self.targets[expr] = self.loaded.resolve(expr)
+        return self.targets[expr]
+
+    def attempts(self) -> list[str]:
+        return list(self.blocker.attempts) if self.blocker else []
+
+    def load(self, h: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+        memory = int(h["memory_mb"]) << 20
+        for limit, value in (
+            (resource.RLIMIT_AS, memory),
+            (resource.RLIMIT_FSIZE, LOG_LIMIT_BYTES),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            try:
+                resource.setrlimit(limit, (value, value))
+            except (ValueError, OSError):  # e.g. macOS has no address-space limit: the time limit remains
+                pass
+        if h.get("grading"):
+            self.blocker = grading.install()
+        wanted = [str(n) for n in h.get("wanted", [])]
+        try:
+            self.loaded = usercode.load(str(h["target"]), str(h["kind"]), wanted)
+        except MemoryError:
+            self.loaded = usercode.Loaded(errors=[{"module": str(h["target"]), "message": "MemoryError"}])
+        return {
+            "ok": True,
+            "modules": sorted(self.loaded.modules),
+            "errors": self.loaded.errors,
+            "not_found": self.loaded.not_found,
+            "inventory": usercode.inventory(self.loaded, wanted),
+            "attempts": list(dict.fromkeys(self.attempts())),
+        }, {}
+
+    def describe_targets(self, h: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+        out = {}
+        for expr in h.get("targets", []):
+            try:
+                out[expr] = usercode.describe(expr, self.resolve(str(expr)))
+            except usercode.ResolveError as e:
+                out[expr] = {"error": str(e)}
+        return {"ok": True, "resolved": out, "attempts": self.attempts()}, {}
+
+    def probe(self, h: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+        """Which adapter classes and helpers named ``module:qualname`` cannot be imported here."""
+        failed = {}
+        for ref in h.get("refs", []):
+            try:
+                bridges.import_ref(str(ref))
+            except Fault as e:
+                failed[str(ref)] = str(e)
+        return {"ok": True, "failed": failed}, {}
+
+    def call(self, h: dict[str, Any], arrays: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict]:
+        sent = {name: arrays[f"a:{name}"] for name in h["arrays"]}
+        sample = Sample({k: v.copy() for k, v in sent.items()}, decode_static(h["static"], arrays))
+        upstream = {name: arrays[f"u:{name}"] for name in h.get("upstream", [])}
+        before = len(self.attempts())
+        try:
+            adapter = bridges.build(h["adapter"], arrays, self.resolve)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if h["method"] == "run":
+                    outcome = adapter.run(sample, upstream)
+                    outputs, grads = outcome.outputs, outcome.grads
+                else:
+                    outputs, grads = adapter.forward(sample), {}
+        except Fault as e:  # BadReturn from the adapter, or an adapter that cannot be built
+            return self._failed(before, e.code, str(e))
+        except MemoryError as e:
+            return self._failed(before, "memory_exceeded", usercode.last_line(e))
+        except usercode.ResolveError as e:
+            return self._failed(before, "exception", str(e))
+        except BaseException as e:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too: a result
+            return self._failed(before, "exception", usercode.last_line(e))
+        if len(self.attempts()) > before:
+            return self._failed(before, "exception", "")
+        try:
+            return _reply(outputs, grads, sent, sample)
+        except BaseException as e:  # noqa: BLE001 - a returned object that breaks encoding
+            return self._failed(before, "exception", usercode.last_line(e))
+
+    def _failed(self, before: int, code: str, detail: str) -> tuple[dict[str, Any], dict]:
+        attempts = self.attempts()
+        if len(attempts) > before:  # the call tried a forbidden import: that is the finding
+            return {"ok": False, "code": "forbidden_import", "detail": ", ".join(dict.fromkeys(attempts[before:]))}, {}
+        return {"ok": False, "code": code, "detail": detail[:4000]}, {}
+
+
+def _reply(outputs: Any, grads: Any, sent: dict[str, np.ndarray], sample: Sample) -> tuple[dict[str, Any], dict]:
+    """Outputs and gradients as plain data, and the input arrays the call changed in place."""
+    out: dict[str, np.ndarray] = {}
+    reply = {
+        "ok": True,
+        "outputs": {k: encode_value(v, f"o:{k}", out) for k, v in _items(outputs)},
+        "grads": {k: encode_value(v, f"g:{k}", out) for k, v in _items(grads)},
+        "mutated": [],
+    }
+    for name, original in sent.items():
+        changed = sample.arrays[name]
+        if not np.array_equal(changed, original, equal_nan=True):
+            reply["mutated"].append(name)
+            encode_value(changed, f"m:{name}", out)
+    return reply, out
+
+
+def _items(mapping: Any) -> list[tuple[str, Any]]:
+    if not isinstance(mapping, dict):
+        raise TypeError("the adapter returned no dict")
+    return [(str(k), v) for k, v in mapping.items()]
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the parent dies (a hung worker must not linger)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main() -> int:
+    """Serve requests until the parent closes the channel."""
+    global CHANNEL
+    CHANNEL = Channel()
+    sys.dont_write_bytecode = True  # no __pycache__ in students' folders
+    _die_with_parent()
+    faulthandler.enable()  # a segfault leaves its reason in the log
+    session = Session()
+    send({"ready": True, "pid": os.getpid()})
+    handlers = {"load": session.load, "resolve": session.describe_targets, "probe": session.probe, "call": session.call}
+    while True:
+        message = read_frame(CHANNEL.requests)
+        if message is None:
+            return 0
+        header, arrays = message
+        handler = handlers.get(header.get("cmd"))
+        if handler is None:
+            reply, out = {"ok": False, "code": "internal_error", "detail": f"unknown command {header.get('cmd')!r}"}, {}
+        elif header.get("cmd") == "call":
+            reply, out = handler(header, arrays)
+        else:
+            reply, out = handler(header)
+        send({**reply, "id": header.get("id")}, out)
+
+
+if __name__ == "__main__":
+    # run the importable module, not this __main__ copy, so there is one CHANNEL and one send
+    from gradverify.usercode.sandbox import worker
+
+    raise SystemExit(worker.main())
