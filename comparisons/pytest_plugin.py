@@ -29,6 +29,9 @@ from typing import Any
 
 import pytest
 
+from gradverify.core.records import Record
+from gradverify.core.status import Status
+
 _OPEN: dict[tuple, Any] = {}
 """Open submissions (their workers), shared by the tests of one session."""
 
@@ -47,17 +50,17 @@ class GradverifyCase:
     spec: Any = None
     dtype: str = ""
     case: Any = None
-    problem: list[dict[str, Any]] | None = None
+    problem: list[Record] | None = None
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[Record]:
         """The records of this test (running the case in the worker)."""
         if self.problem is not None:
             return self.problem
         return self.run.run_case(self.spec, self.dtype, self.case)
 
-    def __call__(self) -> list[dict[str, Any]]:
+    def __call__(self) -> list[Record]:
         records = self.records()
-        bad = [r for r in records if r["status"] in ("fail", "error")]
+        bad = [r for r in records if r.status.failing]
         if bad:
             raise GradverifyFailure(describe(bad))
         return records
@@ -66,15 +69,13 @@ class GradverifyCase:
         return f"<gradverify {self.id}>"
 
 
-def describe(records: list[dict[str, Any]]) -> str:
+def describe(records: list[Record]) -> str:
     """Failing records as a few readable lines."""
     lines = []
     for r in records[:10]:
-        lines.append(
-            f"{r['function']} {r['quantity']}: {r['status']} [{r['diagnosis'] or '-'}] {r['message'] or ''}".rstrip()
-        )
-        if r.get("reproduce"):
-            lines.append(f"    replay: {r['reproduce']}")
+        lines.append(f"{r.function} {r.quantity}: {r.status} [{r.diagnosis or '-'}] {r.message or ''}".rstrip())
+        if r.reproduce:
+            lines.append(f"    replay: {r.reproduce}")
     if len(records) > 10:
         lines.append(f"... and {len(records) - 10} more")
     return "\n".join(lines)
@@ -111,13 +112,15 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     return tests
 
 
-def _problem(message: str) -> dict[str, Any]:
-    return {"function": "(submission)", "quantity": "(import)", "status": "error", "diagnosis": "not_checkable",
-            "message": message, "reproduce": None}  # fmt: skip
+def _problem(message: str) -> Record:
+    return Record(
+        op="(import)", function="(submission)", quantity="(import)", status=Status.ERROR, diagnosis="not_checkable",
+        message=message,
+    )
 
 
-def _problem_id(record: dict[str, Any]) -> str:
-    return f"{record['function']}-{record['op']}:{record['variant']}-{record['diagnosis']}"
+def _problem_id(record: Record) -> str:
+    return f"{record.function}-{record.op}:{record.variant}-{record.diagnosis}"
 
 
 def gradverify_checks(target: str | Path, **options: Any) -> pytest.MarkDecorator:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from html.parser import HTMLParser
 from typing import Any
 
 import matplotlib.image as mpimg
 import numpy as np
 
-from gradverify.core.records import new_record
+from gradverify.core.records import Record, WorstElement
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -112,9 +111,9 @@ def records(kind: str) -> list[dict[str, Any]]:
                 reproduce=f"gradverify run --ops svm:{variant} --dtypes {dtype} --replay random:{100 + i}",
                 time_s=1e-4 * (i + 1),
             )
-            out.append(new_record(**base, quantity="loss", status="pass", rel_err=rtol / 50, max_abs_err=1e-9))
+            out.append(Record(**base, quantity="loss", status="pass", rel_err=rtol / 50, max_abs_err=1e-9))
             out.append(
-                new_record(**base, quantity="dW", status="kink" if i else "pass", rel_err=rtol / 20, fd_verdict="agree")
+                Record(**base, quantity="dW", status="kink" if i else "pass", rel_err=rtol / 20, fd_verdict="agree")
             )
     if kind == "clean":
         return out
@@ -134,7 +133,7 @@ def records(kind: str) -> list[dict[str, Any]]:
     full = kind == "failing"
     error_map = np.abs(np.random.default_rng(0).normal(size=(3, 2))).tolist()
     out.append(
-        new_record(
+        Record(
             **bad,
             function="affine_backward",
             quantity="dw",
@@ -145,13 +144,13 @@ def records(kind: str) -> list[dict[str, Any]]:
             diagnosis="grad_scale" if full else None,
             blame="backward" if full else None,
             bad_fraction=1.0 if full else None,
-            worst_elements=json.dumps([{"index": [1, 0], "impl": 4.0, "ref": 1.0, "fd": 1.0}]) if full else None,
-            error_map=json.dumps(error_map) if full else None,
+            worst_elements=(WorstElement((1, 0), 4.0, 1.0, 1.0),) if full else (),
+            error_map=np.asarray(error_map) if full else None,
             message="dw is 4 times the reference <check the average> & the sum",
         )
     )
     out.append(
-        new_record(
+        Record(
             **bad,
             function="affine_forward",
             quantity="(call)",

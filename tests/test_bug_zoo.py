@@ -13,16 +13,16 @@ from gradverify.specs.registry import select
 def test_mutant_is_caught(mutant: Mutant) -> None:
     records = run_mutant(mutant)
     for quantity in mutant.catches:
-        statuses = {r["status"] for r in records if r["quantity"] == quantity}
+        statuses = {r.status for r in records if r.quantity == quantity}
         assert mutant.status in statuses, f"{quantity}: got only {statuses}"
-        caught = [r for r in records if r["quantity"] == quantity and r["status"] == mutant.status]
-        codes = {r["diagnosis"] for r in caught}
+        caught = [r for r in records if r.quantity == quantity and r.status == mutant.status]
+        codes = {r.diagnosis for r in caught}
         assert codes <= set(mutant.diagnosis), f"{quantity}: diagnosed {codes}, expected {mutant.diagnosis}"
-    first = {r["diagnosis"] for r in records if r["status"] == mutant.status}
+    first = {r.diagnosis for r in records if r.status == mutant.status}
     assert mutant.diagnosis[0] in first
     if mutant.status == "kink":
         # a valid subgradient at a kink is never a failure
-        assert not any(r["status"] in ("fail", "error") for r in records)
+        assert not any(r.status in ("fail", "error") for r in records)
 
 
 def test_every_op_has_a_mutant() -> None:
@@ -31,19 +31,19 @@ def test_every_op_has_a_mutant() -> None:
 
 def test_wrong_backward_is_blamed_on_the_backward_pass() -> None:
     (mutant,) = [m for m in MUTANTS if (m.op, m.name) == ("svm", "sign_flip")]
-    failing = [r for r in run_mutant(mutant) if r["status"] == "fail"]
-    assert failing and all(r["fd_verdict"] == "disagree" for r in failing)
-    assert all("the backward pass is wrong" in r["message"] for r in failing)
+    failing = [r for r in run_mutant(mutant) if r.status == "fail"]
+    assert failing and all(r.fd_verdict == "disagree" for r in failing)
+    assert all("the backward pass is wrong" in r.message for r in failing)
 
 
 def test_wrong_forward_is_blamed_on_the_forward_pass() -> None:
     # the seeds' TwolayerNet: its gradient is not the gradient of its own (wrong) forward either
     (mutant,) = [m for m in MUTANTS if m.name == "seed_preactivation_bug"]
     records = run_mutant(mutant)
-    assert any(r["quantity"] == "loss" and r["status"] == "fail" for r in records)
+    assert any(r.quantity == "loss" and r.status == "fail" for r in records)
     # a forward that is wrong while the backward is right for the true function
     (mutant,) = [m for m in MUTANTS if m.name == "loss_includes_correct_class"]
     records = run_mutant(mutant)
-    grads = [r for r in records if r["quantity"] == "dW"]
-    assert all(r["status"] == "pass" for r in grads)
-    assert any(r["status"] == "fail" for r in records if r["quantity"] == "loss")
+    grads = [r for r in records if r.quantity == "dW"]
+    assert all(r.status == "pass" for r in grads)
+    assert any(r.status == "fail" for r in records if r.quantity == "loss")

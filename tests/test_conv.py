@@ -55,11 +55,11 @@ def test_correct_variants_never_fail(op: str, kind: str, seed: int) -> None:
     spec = SPECS[op]
     for dtype in ("float64", "float32"):
         records = check_case(spec, dtype, kind, seed)
-        bad = [(r["variant"], r["quantity"], r["message"]) for r in records if r["status"] in ("fail", "error")]
+        bad = [(r.variant, r.quantity, r.message) for r in records if r.status in ("fail", "error")]
         assert not bad, f"{op} {dtype} {kind}:{seed}: {bad}"
         expected = set(spec.outputs) | {f"d{w}" for w in spec.wrt}
         for v in spec.variants:
-            assert {r["quantity"] for r in records if r["variant"] == v.name} >= expected
+            assert {r.quantity for r in records if r.variant == v.name} >= expected
 
 
 @pytest.mark.parametrize("op", SPECS)
@@ -67,8 +67,8 @@ def test_finite_differences_agree_on_random_cases(op: str) -> None:
     spec = SPECS[op]
     for seed in range(3):
         for r in check_case(spec, "float64", RANDOM, seed):
-            if r["quantity"][1:] in spec.wrt:
-                assert r["fd_verdict"] in ("agree", "kink"), r
+            if r.quantity[1:] in spec.wrt:
+                assert r.fd_verdict in ("agree", "kink"), r
 
 
 def test_samples_tile_exactly_and_cover_the_edge_cases() -> None:
@@ -97,8 +97,8 @@ def test_samples_tile_exactly_and_cover_the_edge_cases() -> None:
 
 def test_flipped_filter_is_blamed_on_the_forward_pass() -> None:
     (mutant,) = [m for m in MUTANTS if m.name == "flipped_filter"]
-    failing = [r for r in run_mutant(mutant) if r["status"] == "fail" and r["quantity"] == "dw"]
-    assert failing and all(r["fd_verdict"] == "agree" for r in failing)
+    failing = [r for r in run_mutant(mutant) if r.status == "fail" and r.quantity == "dw"]
+    assert failing and all(r.fd_verdict == "agree" for r in failing)
 
 
 @pytest.mark.xfail(strict=True, reason="kink masks excuse any value at a tied maximum, even a gradient counted twice")
@@ -107,7 +107,7 @@ def test_gradient_sent_to_every_tied_max_is_caught() -> None:
         conv_layers.max_pool_forward_naive, max_pool_backward_every_max, ("x", "pool_param"), ("x",)
     )
     records = run_mutant(Mutant("max_pool", "grad_to_every_max", adapter, ("dx",)))
-    assert any(r["status"] == "fail" for r in records if r["quantity"] == "dx")
+    assert any(r.status == "fail" for r in records if r.quantity == "dx")
 
 
 # --- known answers --------------------------------------------------------------------------

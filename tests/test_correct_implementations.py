@@ -25,9 +25,9 @@ def test_built_in_implementations_never_fail(spec: OpSpec, seed: int, dtype: str
     kinds = (RANDOM, *spec.edge_cases)
     case = kinds[pick % len(kinds)]
     records = check_case(spec, dtype, case, seed)
-    bad = [(r["quantity"], r["status"], r["message"]) for r in records if r["status"] in ("fail", "error")]
+    bad = [(r.quantity, r.status, r.message) for r in records if r.status in ("fail", "error")]
     assert not bad, f"{spec.name} {dtype} {case}:{seed}: {bad}"
-    assert {r["quantity"] for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
+    assert {r.quantity for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -35,5 +35,5 @@ def test_finite_differences_agree_on_random_cases(spec: OpSpec) -> None:
     """The third opinion agrees with correct gradients away from kinks."""
     for seed in range(3):
         for r in check_case(spec, "float64", RANDOM, seed):
-            if r["quantity"].startswith("d") and r["quantity"][1:] in spec.wrt:
-                assert r["fd_verdict"] in ("agree", "kink"), r
+            if r.quantity.startswith("d") and r.quantity[1:] in spec.wrt:
+                assert r.fd_verdict in ("agree", "kink"), r

@@ -50,7 +50,7 @@ def test_cluster_sweep_gives_the_local_records_in_order(scheduler: str) -> None:
     specs = registry.select(OPS)
     local = list(make_sweep(specs, DTYPES, 5, 2, workers=1))
     remote = list(make_sweep(specs, DTYPES, 5, 2, scheduler=scheduler))
-    assert [b[0]["seed"] for b in remote] == [b[0]["seed"] for b in local]
+    assert [b[0].seed for b in remote] == [b[0].seed for b in local]
     pd.testing.assert_frame_equal(frame(remote), frame(local))
 
 

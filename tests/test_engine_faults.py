@@ -65,16 +65,16 @@ def run(fn, case="random", seed=3):
 )
 def test_fault_gives_error_record(fn, quantity, diagnosis, words) -> None:
     records = run(fn)
-    errors = [r for r in records if r["status"] == "error"]
-    assert [(r["quantity"], r["diagnosis"]) for r in errors] == [(quantity, diagnosis)]
-    assert words in errors[0]["message"]
-    assert errors[0]["function"] == fn.__name__
+    errors = [r for r in records if r.status == "error"]
+    assert [(r.quantity, r.diagnosis) for r in errors] == [(quantity, diagnosis)]
+    assert words in errors[0].message
+    assert errors[0].function == fn.__name__
 
 
 def test_records_have_every_public_column() -> None:
     from gradverify.core.records import COLUMNS
 
     for r in run(svm.svm_loss_naive):
-        assert tuple(r) == COLUMNS
-        assert r["status"] == "pass"
-        assert r["rel_err"] <= r["rtol"]
+        assert tuple(r.row()) == COLUMNS
+        assert r.status == "pass"
+        assert r.rel_err <= r.rtol

@@ -42,8 +42,8 @@ def test_seed_two_layer_net_bug_is_shrunk_and_explained() -> None:
     assert result.failed and result.dtype == "float64"
     # the smallest shapes the sampler can draw: N = 1 and one or two features and units
     assert result.size <= 16
-    loss = next(r for r in result.records if r["quantity"] == "loss")
-    assert (loss["status"], loss["diagnosis"], loss["blame"]) == ("fail", "forward_mismatch", "forward")
+    loss = next(r for r in result.records if r.quantity == "loss")
+    assert (loss.status, loss.diagnosis, loss.blame) == ("fail", "forward_mismatch", "forward")
     text = explaining.render(result)
     assert "Triangulation" in text and "Reference stages" in text and "relu" in text
 

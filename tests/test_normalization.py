@@ -38,15 +38,15 @@ def test_correct_implementations_never_fail(op: str, case: str, dtype: str, seed
     spec = SPECS[op]
     records = check_case(spec, dtype, case, seed)
     bad = [
-        (r["variant"], r["quantity"], r["status"], r["message"]) for r in records if r["status"] in ("fail", "error")
+        (r.variant, r.quantity, r.status, r.message) for r in records if r.status in ("fail", "error")
     ]
     assert not bad, f"{op} {dtype} {case}:{seed}: {bad}"
-    assert {r["quantity"] for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
+    assert {r.quantity for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
 
 
 def test_flipped_keep_probability_is_caught_by_the_keep_rate_alone() -> None:
     (mutant,) = [m for m in MUTANTS if m.name == "p_drops"]
-    failing = {r["quantity"] for r in run_mutant(mutant) if r["status"] in ("fail", "error")}
+    failing = {r.quantity for r in run_mutant(mutant) if r.status in ("fail", "error")}
     assert failing == {"keep_rate"}
 
 
@@ -240,8 +240,8 @@ def test_dropout_returning_the_wrong_shape_is_an_error_record() -> None:
         Variant("user", ForwardBackward(transposed_dropout, dropout.dropout_backward, ("x", "dropout_param"), ("x",)))
     )
     (record,) = check_case(spec, "float64", RANDOM, 5)
-    assert (record["status"], record["diagnosis"]) == ("error", "bad_return")
-    assert "x's shape" in record["message"]
+    assert (record.status, record.diagnosis) == ("error", "bad_return")
+    assert "x's shape" in record.message
 
 
 def test_spec_draws_the_masks_the_course_dropout_draws() -> None:

@@ -30,7 +30,7 @@ def frame(batches: object) -> pd.DataFrame:
 
 
 def keys(batches: object) -> list[tuple[str, str, int, str]]:
-    return [(b[0]["op"], b[0]["case"], b[0]["seed"], b[0]["dtype"]) for b in batches]  # type: ignore[attr-defined]
+    return [(b[0].op, b[0].case, b[0].seed, b[0].dtype) for b in batches]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("replay", [None, Case("random", 1234), Case("ties", 99)])
@@ -76,14 +76,14 @@ def _tagging_setup() -> parallel.Runner:
     """A worker's runner that says which process set it up (as a check's sandbox would)."""
     specs = registry.select(["relu"])
     opened = f"set up in {os.getpid()}"
-    return lambda t: [{**r, "message": opened} for r in parallel.run_tasks(specs, [t])[0]]
+    return lambda t: [r.replace(message=opened) for r in parallel.run_tasks(specs, [t])[0]]
 
 
 def test_task_sweep_sets_each_worker_up_once() -> None:
     specs = registry.select(["relu"])
     tasks = list(plan(specs, DTYPES, 0, 4))
     batches = list(parallel.task_sweep(_tagging_setup, tasks, workers=2, chunk=1))
-    assert 1 <= len({r["message"] for b in batches for r in b}) <= 2
+    assert 1 <= len({r.message for b in batches for r in b}) <= 2
     serial = frame(make_sweep(specs, DTYPES, 0, 4)).drop(columns=["message"])
     pd.testing.assert_frame_equal(frame(batches).drop(columns=["message"]), serial)
 

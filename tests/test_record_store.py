@@ -9,22 +9,23 @@ from pathlib import Path
 import pandas as pd
 
 from gradverify.cli import main as cli
+from gradverify.core.records import Record
 from gradverify.run import record_store
 from gradverify.run.record_store import RecordStore
 
 
-def fake_batch(i: int, status: str = "pass") -> list[dict]:
+def fake_batch(i: int, status: str = "pass") -> list[Record]:
     return [
-        {
-            "op": "relu",
-            "variant": "vectorized",
-            "dtype": "float64",
-            "case": "random",
-            "seed": i,
-            "quantity": q,
-            "status": status,
-            "rel_err": 1e-16 * i,
-        }
+        Record(
+            op="relu",
+            variant="vectorized",
+            dtype="float64",
+            case="random",
+            seed=i,
+            quantity=q,
+            status=status,
+            rel_err=1e-16 * i,
+        )
         for q in ("out", "dx")
     ]
 
@@ -37,9 +38,9 @@ def test_every_record_reaches_disk_and_memory_stays_bounded(tmp_path: Path) -> N
     store.close()
     assert store.bounded
     assert len(pd.read_csv(tmp_path / "results.csv")) == 400
-    problems = [r for r in kept if r["status"] != "pass"]
+    problems = [r for r in kept if r.status != "pass"]
     assert len(problems) == 8 and len(kept) == 8 + 5  # every failure, and the sample of passes
-    assert [r["seed"] for r in kept] == sorted(r["seed"] for r in kept)  # in the order they finished
+    assert [r.seed for r in kept] == sorted(r.seed for r in kept)  # in the order they finished
     assert store.tally.totals()["checks"] == 200 and store.tally.totals()["fail"] == 4
 
 
@@ -47,7 +48,7 @@ def test_small_runs_keep_everything_in_order(tmp_path: Path) -> None:
     store = RecordStore(tmp_path / "results.csv")
     for i in range(10):
         store.add(fake_batch(i))
-    assert not store.bounded and [r["seed"] for r in store.records()] == [i for i in range(10) for _ in (0, 1)]
+    assert not store.bounded and [r.seed for r in store.records()] == [i for i in range(10) for _ in (0, 1)]
     store.close()
 
 

@@ -27,8 +27,8 @@ DTYPES = ("float64", "float32")
 
 def _problems(spec: OpSpec, dtype: str, case: str, seed: int) -> list[tuple[str, str, str]]:
     records = check_case(spec, dtype, case, seed)
-    assert {r["quantity"] for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
-    return [(r["quantity"], r["status"], r["message"]) for r in records if r["status"] in ("fail", "error")]
+    assert {r.quantity for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
+    return [(r.quantity, r.status, r.message) for r in records if r.status in ("fail", "error")]
 
 
 # --- correct implementations ------------------------------------------------------------------
@@ -60,8 +60,8 @@ def test_correct_implementations_never_fail(spec: OpSpec, seed: int, dtype: str,
 def test_finite_differences_agree(spec: OpSpec) -> None:
     for seed in range(3):
         for r in check_case(spec, "float64", RANDOM, seed):
-            if r["quantity"].startswith("d") and r["quantity"][1:] in spec.wrt:
-                assert r["fd_verdict"] == "agree", r
+            if r.quantity.startswith("d") and r.quantity[1:] in spec.wrt:
+                assert r.fd_verdict == "agree", r
 
 
 def test_samples_hold_their_edge_cases() -> None:
@@ -90,30 +90,30 @@ def _mutant(op: str, name: str) -> Mutant:
 def test_backward_slips_are_blamed_on_the_backward_pass() -> None:
     for op in ("lstm_step", "rnn_step"):
         name = "forget_gate_slip" if op == "lstm_step" else "tanh_derivative_not_squared"
-        failing = [r for r in run_mutant(_mutant(op, name), cases=2) if r["status"] == "fail"]
-        assert failing and all("the backward pass is wrong" in r["message"] for r in failing)
+        failing = [r for r in run_mutant(_mutant(op, name), cases=2) if r.status == "fail"]
+        assert failing and all("the backward pass is wrong" in r.message for r in failing)
 
 
 def test_swapped_gates_are_blamed_on_the_forward_pass() -> None:
     records = run_mutant(_mutant("lstm_step", "gate_order_if"), cases=2)
-    grads = [r for r in records if r["quantity"] == "dWx" and r["status"] == "fail"]
-    assert grads and all("the forward pass computes a different function" in r["message"] for r in grads)
+    grads = [r for r in records if r.quantity == "dWx" and r.status == "fail"]
+    assert grads and all("the forward pass computes a different function" in r.message for r in grads)
 
 
 def test_velocity_sign_follows_the_right_trajectory() -> None:
     # only the course's state exposes it: why the state entries are compared at all
     records = run_mutant(_mutant("sgd_momentum", "velocity_sign"))
-    assert all(r["status"] == "pass" for r in records if r["quantity"] == "trajectory")
+    assert all(r.status == "pass" for r in records if r.quantity == "trajectory")
 
 
 def test_in_place_sgd_is_reported_as_input_mutation() -> None:
     records = run_mutant(_mutant("sgd", "in_place"), cases=1)
-    assert any(r["quantity"] == "w" and r["diagnosis"] == "input_mutated" for r in records)
+    assert any(r.quantity == "w" and r.diagnosis == "input_mutated" for r in records)
 
 
 def test_epsilon_under_the_root_shows_on_tiny_gradients() -> None:
     records = run_mutant(_mutant("rmsprop", "epsilon_under_root"), cases=1)
-    tiny = {r["status"] for r in records if r["case"] == optim_specs.TINY and r["quantity"] == "trajectory"}
+    tiny = {r.status for r in records if r.case == optim_specs.TINY and r.quantity == "trajectory"}
     assert tiny == {"fail"}
 
 

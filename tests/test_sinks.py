@@ -11,7 +11,7 @@ import pytest
 
 from bugzoo import MUTANTS
 from gradverify.core.adapters import LossGrad
-from gradverify.core.records import COLUMNS, new_record, to_frame
+from gradverify.core.records import COLUMNS, Record, to_frame
 from gradverify.core.spec import Variant
 from gradverify.report import files as report
 from gradverify.run import sinks
@@ -47,7 +47,7 @@ def test_csv_sink_writes_what_the_report_writes(tmp_path: Path, mixed_batches: l
 
 
 def test_a_failed_stream_leaves_a_partial_file_and_ctrl_c_a_complete_one(tmp_path: Path) -> None:
-    batch = [new_record(op="relu", status="pass")]
+    batch = [Record(op="relu", status="pass")]
     with pytest.raises(RuntimeError), sinks.CsvSink(tmp_path / "a.csv") as sink:
         sink.write(batch)
         raise RuntimeError("boom")
@@ -83,7 +83,7 @@ def synthetic(n: int) -> Any:
     """``n`` batches shaped like real ones (three records, long messages), made on the fly."""
     for i in range(n):
         yield [
-            new_record(
+            Record(
                 op="affine",
                 family="layers",
                 variant="vectorized",

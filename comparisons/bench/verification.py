@@ -25,6 +25,7 @@ from gradverify.core.adapters import ForwardBackward
 from gradverify.core.engine import check_case
 from gradverify.core.sampling import RANDOM, Sample
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.status import Status
 from gradverify.specs.cs231n.layers import SPECS as LAYER_SPECS
 
 N = 4
@@ -70,7 +71,7 @@ def affine_spec(sample: Sample, counter: Counter) -> OpSpec:
 def check(spec: OpSpec) -> Callable[[], list[dict[str, Any]]]:
     def call() -> list[dict[str, Any]]:
         records = check_case(spec, "float64", RANDOM, 0)
-        assert all(r["status"] == "pass" for r in records), records  # a check that failed costs more
+        assert all(r.status == Status.PASS for r in records), records  # a check that failed costs more
         return records
 
     return call

@@ -15,9 +15,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
-
 from gradverify.cli import common
+from gradverify.core.records import to_frame
 from gradverify.run import parallel
 from gradverify.specs import registry
 from gradverify.usercode import batch
@@ -219,7 +218,7 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
 
     records = common.collect(batches(), meta, total=None, quiet=quiet)
     code = common.finish(records, out_dir, args, meta)
-    frame = pd.DataFrame(records).assign(submission=[owner.get(id(r), "?") for r in records])
+    frame = to_frame(records).assign(submission=[owner.get(id(r), "?") for r in records])
     text = batch.write(batch.table(frame), out_dir)
     print(text)
     print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")

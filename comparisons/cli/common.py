@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gradverify.core.records import to_frame
+from gradverify.core.status import FAILING
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.report import files as report
 from gradverify.report import junit
@@ -188,7 +189,7 @@ def collect(
                 store.add(batch)
             else:
                 records += batch
-            bar.advance(failing=len({r.get("variant") for r in batch if r.get("status") in BAD}))
+            bar.advance(failing=len({r.variant for r in batch if r.status in FAILING}))
     except KeyboardInterrupt:
         meta["interrupted"] = True
     finally:
@@ -196,9 +197,6 @@ def collect(
         meta["done"] = bar.done
         meta["duration_s"] = round(bar.clock() - bar.start, 3)
     return store.records() if store is not None else records
-
-
-BAD = ("fail", "error")
 
 
 def open_store(out_dir: Path) -> RecordStore:
@@ -244,7 +242,7 @@ def finish(
         return EXIT_INTERRUPTED
     if frame.empty:
         return EXIT_USAGE
-    return EXIT_DISAGREE if frame["status"].isin(BAD).any() else EXIT_OK
+    return EXIT_DISAGREE if frame["status"].isin(FAILING).any() else EXIT_OK
 
 
 @contextlib.contextmanager

@@ -121,7 +121,7 @@ def _functions(args: argparse.Namespace) -> Iterator[tuple[list[OpSpec], Reprodu
         if run.unreadable or run.nothing_checkable:
             raise common.UsageError(run.unreadable or run.nothing_message(full=False))
         if not run.plan.specs:  # found, but only as errors: cannot be imported, or not checkable
-            messages = "; ".join(r["message"] for r in run.plan.records)
+            messages = "; ".join(r.message for r in run.plan.records)
             raise common.UsageError(f"{args.function} in {args.file} cannot be checked: {messages}")
         flags = options.flags()
 

@@ -16,16 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradverify.core.status import Status
 from gradverify.core.tolerances import Tolerance
-
-PASS, FAIL, KINK, ERROR = "pass", "fail", "kink", "error"
 
 
 @dataclass(frozen=True)
 class Comparison:
     """The verdict on one quantity, with the numbers behind it."""
 
-    status: str
+    status: Status
     max_abs_err: float
     rel_err: float
     cs231n_rel_err: float
@@ -42,11 +41,11 @@ def compare(
     scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, tol.atol / tol.rtol)
     bad = diff > tol.rtol * scale
     if kink_mask is not None and bad.any():
-        status = KINK if not (bad & ~kink_mask).any() else FAIL
+        status = Status.KINK if not (bad & ~kink_mask).any() else Status.FAIL
         outside = np.where(kink_mask, 0.0, diff)
-        worst = np.unravel_index(int(np.argmax(outside if status == FAIL else diff)), diff.shape)
+        worst = np.unravel_index(int(np.argmax(outside if status == Status.FAIL else diff)), diff.shape)
     else:
-        status = FAIL if bad.any() else PASS
+        status = Status.FAIL if bad.any() else Status.PASS
         worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
     max_abs = float(diff.max()) if diff.size else 0.0
     cs231n = diff / np.maximum(1e-8, np.abs(actual) + np.abs(expected))

@@ -9,12 +9,12 @@ array, and finally a plain mismatch. Each costs a few vector operations.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from gradverify.core.records import WorstElement
 from gradverify.core.sampling import Sample
 
 # Stable codes: users' CI may match on them.
@@ -267,7 +267,7 @@ def _loss_hint(a: float, r: float, sample: Sample) -> str:
     return ""
 
 
-def worst_elements(a: np.ndarray, r: np.ndarray, fd: dict[tuple[int, ...], float], k: int = 3) -> list[dict[str, Any]]:
+def worst_elements(a: np.ndarray, r: np.ndarray, fd: dict[tuple[int, ...], float], k: int = 3) -> list[WorstElement]:
     """The k largest differences with both values and, where measured, the finite difference."""
     diff = np.abs(a - r).ravel()
     order = np.argsort(diff)[::-1][:k]
@@ -276,7 +276,7 @@ def worst_elements(a: np.ndarray, r: np.ndarray, fd: dict[tuple[int, ...], float
         if diff[flat] == 0:
             break
         index = tuple(int(i) for i in np.unravel_index(flat, a.shape))
-        out.append({"index": list(index), "impl": float(a[index]), "ref": float(r[index]), "fd": fd.get(index)})
+        out.append(WorstElement(index, float(a[index]), float(r[index]), fd.get(index)))
     return out
 
 
@@ -287,7 +287,7 @@ def top_indices(a: np.ndarray, r: np.ndarray, k: int = 3) -> list[tuple[int, ...
     return [tuple(int(i) for i in np.unravel_index(f, a.shape)) for f in order]
 
 
-def error_map(a: np.ndarray, r: np.ndarray) -> list[list[float]]:
+def error_map(a: np.ndarray, r: np.ndarray) -> np.ndarray:
     """|a - r| as a 2-D grid (rows x columns; further axes folded by maximum), block-max
     pooled to at most ERROR_MAP_SIZE x ERROR_MAP_SIZE."""
     e = np.abs(a - r)
@@ -302,8 +302,4 @@ def error_map(a: np.ndarray, r: np.ndarray) -> list[list[float]]:
         if n > ERROR_MAP_SIZE:
             edges = np.linspace(0, n, ERROR_MAP_SIZE + 1).astype(int)
             e = np.maximum.reduceat(e, edges[:-1], axis=axis)
-    return [[float(v) for v in row] for row in e]
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, default=float) if value is not None else ""
+    return e.astype(np.float64)

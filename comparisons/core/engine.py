@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.adapters import Fault
-from gradverify.core.comparison import ERROR, FAIL, PASS
 from gradverify.core.judge import Context, Quantity, judge
-from gradverify.core.records import new_record
+from gradverify.core.records import Record
 from gradverify.core.reference_eval import ReferenceResult, evaluate
 from gradverify.core.sampling import Sample
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.status import Status
 from gradverify.core.tolerances import KINK_BAND, Tolerance, tolerance_for
 
 
@@ -31,7 +31,7 @@ def check_case(
     case: str,
     seed: int,
     reproduce: Callable[[Variant], str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Record]:
     """All records of one case for every variant of ``spec``."""
     rng = np.random.default_rng(seed)
     sample = spec.sample(rng, case).cast(dtype)
@@ -50,13 +50,14 @@ def check_case(
             case=case,
             seed=seed,
             shape=sample.shape_text(),
+            input_shapes={k: tuple(v.shape) for k, v in sample.arrays.items()},
             atol=tol.atol,
             rtol=tol.rtol,
             reproduce=reproduce(variant) if reproduce else None,
         )
         ref = shared or _observed_reference(spec, variant, sample, values64, seed)
         if isinstance(ref, list):  # the implementation failed before the reference could run
-            records += [new_record(**base, **r) for r in ref]
+            records += [Record(**base, **r) for r in ref]
             continue
         fd_rng = np.random.default_rng([seed, 1])
         records += _check_variant(spec, variant, sample, values64, ref, kinks, tol, base, fd_rng)
@@ -73,10 +74,16 @@ def _observed_reference(
         outputs = _call(adapter.forward, sample.cast(sample_dtype(sample)))
         observed = spec.observe(values64, outputs)
     except Fault as e:
-        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis=e.code, message=str(e))]
+        return [
+            dict(function=adapter.primary, quantity="(call)", status=Status.ERROR, diagnosis=e.code, message=str(e))
+        ]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
         message = f"{adapter.primary} raised {_last_line(e)}"
-        return [dict(function=adapter.primary, quantity="(call)", status=ERROR, diagnosis="exception", message=message)]
+        return [
+            dict(
+                function=adapter.primary, quantity="(call)", status=Status.ERROR, diagnosis="exception", message=message
+            )
+        ]
     augmented = Sample({**values64.arrays, **observed}, values64.static)
     return evaluate(spec, augmented, np.random.default_rng([seed, 2]))
 
@@ -97,15 +104,20 @@ def _check_variant(
     tol: Tolerance,
     base: dict[str, Any],
     fd_rng: np.random.Generator,
-) -> list[dict[str, Any]]:
+) -> list[Record]:
     adapter = variant.adapter
     dtype = np.dtype(base["dtype"])
     call_sample = sample.cast(dtype)  # a private copy: detects in-place changes
     upstream = {k: v.astype(dtype) for k, v in ref.upstream.items()}
 
-    def error(quantity: str, diagnosis: str, message: str) -> dict[str, Any]:
-        return new_record(
-            **base, function=adapter.primary, quantity=quantity, status=ERROR, diagnosis=diagnosis, message=message
+    def error(quantity: str, diagnosis: str, message: str) -> Record:
+        return Record(
+            **base,
+            function=adapter.primary,
+            quantity=quantity,
+            status=Status.ERROR,
+            diagnosis=diagnosis,
+            message=message,
         )
 
     start = time.perf_counter()
@@ -135,7 +147,7 @@ def _check_variant(
     for q in quantities:
         q.function = adapter.function_for(q.quantity)
         fields = judge(q, ctx)
-        records.append(new_record(**base, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
+        records.append(Record(**base, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
     for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
         err = abs(st.value - st.expected)
         ok = err <= st.tolerance
@@ -145,11 +157,11 @@ def _check_variant(
             else f"{st.quantity} is {st.value:.4g}, expected {st.expected:.4g} +- {st.tolerance:.2g}: {st.meaning}"
         )
         records.append(
-            new_record(
+            Record(
                 **base,
                 function=adapter.primary,
                 quantity=st.quantity,
-                status=PASS if ok else FAIL,
+                status=Status.PASS if ok else Status.FAIL,
                 diagnosis=None if ok else "statistic",
                 max_abs_err=err,
                 time_s=elapsed,

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from gradverify.core import diagnosis, finite_diff
-from gradverify.core.comparison import ERROR, FAIL, KINK, PASS, Comparison, compare
+from gradverify.core.comparison import Comparison, compare
 from gradverify.core.sampling import Sample
+from gradverify.core.status import Status
 from gradverify.core.tolerances import COMPARE, FD_AGREE, Tolerance
 
 FD_COORDINATES = 2
@@ -95,24 +96,24 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
         max_abs_err=c.max_abs_err,
         rel_err=c.rel_err,
         cs231n_rel_err=c.cs231n_rel_err,
-        worst_index=str(c.worst_index),
+        worst_index=c.worst_index,
         bad_fraction=c.n_bad / c.size if c.size else 0.0,
         message="",
     )
     fd_values: dict[tuple[int, ...], float] = {}
     if q.input_name is not None and ctx.objective is not None:
         fields.update(_fd_fields(q, actual, c, ctx, fd_values))
-    if c.status == KINK:
+    if c.status == Status.KINK:
         fields.update(
             diagnosis=diagnosis.KINK,
             message=f"{q.quantity} differs from the reference only at entries on a non-differentiable point "
             "(a hinge margin or ReLU input at 0, or tied maxima in a pooling window); any value between the "
             "one-sided derivatives is a valid subgradient.",
         )
-    elif c.status == FAIL:
+    elif c.status == Status.FAIL:
         fields.update(_diagnose(q, actual, c, ctx, fields.get("blame")))
-        fields["worst_elements"] = diagnosis.as_json(diagnosis.worst_elements(actual, q.expected, fd_values))
-        fields["error_map"] = diagnosis.as_json(diagnosis.error_map(actual, q.expected))
+        fields["worst_elements"] = tuple(diagnosis.worst_elements(actual, q.expected, fd_values))
+        fields["error_map"] = diagnosis.error_map(actual, q.expected)
     return fields
 
 
@@ -121,9 +122,9 @@ def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], c
     if code == "bad_shape" and q.input_name is not None and actual is not None:
         finding = diagnosis.transposed(q.quantity, actual, q.expected, _bound(q.expected, ctx.tol))
         if finding:
-            return dict(status=FAIL, diagnosis=finding.code, message=finding.message)
+            return dict(status=Status.FAIL, diagnosis=finding.code, message=finding.message)
     prefix = f"{q.function}: " if q.function else ""
-    return dict(status=ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
+    return dict(status=Status.ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
 
 
 def _bound(expected: np.ndarray, tol: Tolerance) -> float:
@@ -161,7 +162,7 @@ def _precision(q: Quantity, c: Comparison, ctx: Context) -> dict[str, Any] | Non
         again, problem = decode(ctx.float64_value(q.quantity), q.expected.shape)
     except Exception:  # noqa: BLE001 - a failing rerun simply gives no precision verdict
         return None
-    if problem or compare(again, q.expected, COMPARE["float64"], q.kink_mask).status != PASS:
+    if problem or compare(again, q.expected, COMPARE["float64"], q.kink_mask).status != Status.PASS:
         return None
     within = c.rel_err <= PRECISION_LIMIT * ctx.tol.rtol
     text = f"{q.quantity} is off by {c.rel_err:.2g} (relative) in float32 but exact in float64 on the same values: " + (
@@ -169,7 +170,7 @@ def _precision(q: Quantity, c: Comparison, ctx: Context) -> dict[str, Any] | Non
         if within
         else "the formula loses precision in float32 (cancellation or overflow); rewrite it stably."
     )
-    return dict(status=PASS if within else FAIL, diagnosis=diagnosis.PRECISION, message=text)
+    return dict(status=Status.PASS if within else Status.FAIL, diagnosis=diagnosis.PRECISION, message=text)
 
 
 def _fd_fields(
@@ -190,7 +191,7 @@ def _fd_fields(
     impl, err = finite_diff.verdict(measurements, actual, limit)
     ref, _ = finite_diff.verdict(measurements, q.expected, limit)
     fields: dict[str, Any] = dict(fd_verdict=impl, fd_err=err)
-    if c.status == FAIL:
+    if c.status == Status.FAIL:
         if impl == finite_diff.AGREE:
             fields["blame"] = "forward"
         elif impl == finite_diff.DISAGREE:
@@ -206,7 +207,7 @@ def _coordinates(
         return []
     picks = rng.choice(size, size=min(FD_COORDINATES, size), replace=False)
     coords = [tuple(int(i) for i in np.unravel_index(p, shape)) for p in picks]
-    if c.status == FAIL:
+    if c.status == Status.FAIL:
         coords = [i for i in diagnosis.top_indices(actual, expected) if i not in coords] + coords
     return coords
 

@@ -8,8 +8,6 @@ its triangulation, diagnosis, worst elements, error pattern and the reference's 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +16,11 @@ import numpy as np
 import torch
 
 from gradverify.core.engine import check_case
+from gradverify.core.records import Record
 from gradverify.core.reference_eval import evaluate
 from gradverify.core.sampling import RANDOM, TIES, case_seed
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.status import FAILING, Status
 from gradverify.explain import stages as stage_view
 from gradverify.run.sweep import Case
 
@@ -30,7 +30,6 @@ DEFAULT_BUDGET = 120
 STAGES_UP_TO = 64
 """The reference's stages are shown when the minimal case has at most this many input entries."""
 
-FAILING = ("fail", "error")
 HEAT = " .:-=+*#%@"
 
 
@@ -46,21 +45,12 @@ class Explanation:
     dtype: str | None = None
     case: Case | None = None
     size: int = 0
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     stages: list[stage_view.Stage] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.case is not None
-
-
-def _size(shape_text: str) -> int:
-    """Total number of input entries of a record's ``shape`` text, e.g. ``W=(3, 2) y=(4,)``."""
-    total = 0
-    for dims in re.findall(r"=\(([^)]*)\)", shape_text or ""):
-        numbers = [int(d) for d in dims.replace(" ", "").split(",") if d]
-        total += int(np.prod(numbers)) if numbers else 1
-    return total
 
 
 def search_kinds(spec: OpSpec) -> list[str]:
@@ -90,15 +80,15 @@ def explain(
         [replay] if replay else [Case(kinds[i % len(kinds)], case_seed(seed, spec.name, i)) for i in range(budget)]
     )
     for dtype in dtypes:  # float64 first: a bug there is more fundamental than rounding
-        best: tuple[tuple[int, bool, int], Case, list[dict[str, Any]]] | None = None
+        best: tuple[tuple[int, bool, int], Case, list[Record]] | None = None
         for i, case in enumerate(candidates):
             records = check_case(spec, dtype, case.kind, case.seed, reproduce(spec, dtype, case) if reproduce else None)
-            if shape and shape.replace(" ", "") not in records[0]["shape"].replace(" ", ""):
+            if shape and shape.replace(" ", "") not in records[0].shape.replace(" ", ""):
                 continue
             result.searched += 1
-            if any(r["status"] in FAILING for r in records):
+            if any(r.status in FAILING for r in records):
                 result.failing_cases += 1
-                key = (_size(records[0]["shape"]), case.kind != TIES, i)
+                key = (records[0].input_size, case.kind != TIES, i)
                 if best is None or key < best[0]:
                     best = (key, case, records)
         if best is not None:
@@ -146,33 +136,31 @@ def render(ex: Explanation) -> str:
     lines = [
         head,
         f"{ex.failing_cases} of {ex.searched} cases searched fail. Smallest failing case: {ex.case} in {ex.dtype}, "
-        f"{ex.size} input entries: {first['shape']}",
-        f"Replay it: {first['reproduce']}" if first.get("reproduce") else "",
+        f"{ex.size} input entries: {first.shape}",
+        f"Replay it: {first.reproduce}" if first.reproduce else "",
         "",
         "Triangulation (implementation vs torch reference vs the implementation's own finite difference):",
     ]
     rows = [("quantity", "status", "rel_err", "fd_verdict", "blame", "diagnosis")]
     for r in ex.records:
-        rel = "" if r.get("rel_err") is None or r["rel_err"] != r["rel_err"] else f"{r['rel_err']:.2e}"
-        rows.append(
-            (r["quantity"], r["status"], rel, r.get("fd_verdict") or "", r.get("blame") or "", r.get("diagnosis") or "")
-        )
+        rel = "" if r.rel_err is None or r.rel_err != r.rel_err else f"{r.rel_err:.2e}"
+        rows.append((r.quantity, r.status, rel, r.fd_verdict or "", r.blame or "", r.diagnosis or ""))
     widths = [max(len(str(row[k])) for row in rows) for k in range(len(rows[0]))]
     lines += ["  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
     for r in ex.records:
-        if r["status"] not in (*FAILING, "kink"):
+        if r.status not in (*FAILING, Status.KINK):
             continue
-        lines += ["", f"{r['quantity']} [{r.get('diagnosis')}]: {r['message']}"]
-        worst = json.loads(r["worst_elements"]) if r.get("worst_elements") else []
+        lines += ["", f"{r.quantity} [{r.diagnosis}]: {r.message}"]
+        worst = r.worst_elements
         if worst:
-            lines.append(f"  worst elements ({(r.get('bad_fraction') or 0):.0%} of entries disagree):")
+            lines.append(f"  worst elements ({(r.bad_fraction or 0):.0%} of entries disagree):")
             lines.append(f"    {'index':<14}{'implementation':>16}{'reference':>16}{'finite diff':>16}")
             for w in worst:
-                fd = "" if w.get("fd") is None else f"{w['fd']:.6g}"
-                lines.append(f"    {str(tuple(w['index'])):<14}{w['impl']:>16.6g}{w['ref']:>16.6g}{fd:>16}")
-        if r.get("error_map"):
+                fd = "" if w.fd is None else f"{w.fd:.6g}"
+                lines.append(f"    {str(w.index):<14}{w.impl:>16.6g}{w.ref:>16.6g}{fd:>16}")
+        if r.error_map is not None:
             lines.append("  error pattern |impl - ref| (rows x columns; ' ' exact, '@' largest, log scale):")
-            lines += ["  " + line for line in heatmap(json.loads(r["error_map"]))]
+            lines += ["  " + line for line in heatmap(r.error_map)]
     if ex.stages:
         lines += ["", "Reference stages on this case (the flat-backprop view: compare with your own):"]
         for i, s in enumerate(ex.stages, 1):
@@ -201,7 +189,7 @@ def to_json(ex: Explanation) -> dict[str, Any]:
         "dtype": ex.dtype,
         "case": str(ex.case) if ex.case else None,
         "input_entries": ex.size,
-        "records": [{k: _plain(v) for k, v in r.items()} for r in ex.records],
+        "records": [{k: _plain(v) for k, v in r.row().items()} for r in ex.records],
         "stages": [
             {"op": s.op, "value": s.value.tolist(), "grad": None if s.grad is None else s.grad.tolist()}
             for s in ex.stages
@@ -225,7 +213,7 @@ def plot(ex: Explanation, path: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    grids = [(r["quantity"], np.asarray(json.loads(r["error_map"]))) for r in ex.records if r.get("error_map")]
+    grids = [(r.quantity, r.error_map) for r in ex.records if r.error_map is not None]
     if not grids:
         grids = [("(no failing quantity)", np.zeros((1, 1)))]
     fig, axes = plt.subplots(1, len(grids), figsize=(4 * len(grids), 3.5), squeeze=False)

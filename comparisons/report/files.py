@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.comparison import ERROR, FAIL, KINK, PASS
+from gradverify.core import status
 from gradverify.core.records import COLUMNS
+from gradverify.core.status import Status
 from gradverify.run import run_info
 
-STATUS_ORDER = (PASS, KINK, FAIL, ERROR)
 """Worst last: the status of a check is the worst status among its records."""
 
 CHECK_KEYS = ["op", "variant", "dtype", "case", "seed"]
@@ -62,9 +62,9 @@ def checks(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per check (op, variant, dtype, case, seed) with its worst status."""
     if frame.empty:
         return pd.DataFrame(columns=[*CHECK_KEYS, "status"])
-    rank = frame["status"].map(STATUS_ORDER.index)
+    rank = frame["status"].map(status.ORDER.index)
     worst = frame.assign(rank=rank).groupby(CHECK_KEYS, sort=False, dropna=False)["rank"].max()
-    return worst.map(lambda r: STATUS_ORDER[r]).rename("status").reset_index()
+    return worst.map(lambda r: status.ORDER[r]).rename("status").reset_index()
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,12 +72,12 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
     ``frame.attrs["summary"]`` when the frame is a sample of a larger run)."""
     if "summary" in frame.attrs:
         return frame.attrs["summary"].copy()
-    columns = ["op", "dtype", "checks", *STATUS_ORDER, "worst_rel_err"]
+    columns = ["op", "dtype", "checks", *status.ORDER, "worst_rel_err"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     per_check = checks(frame)
     counts = pd.crosstab([per_check["op"], per_check["dtype"]], per_check["status"])
-    counts = counts.reindex(columns=list(STATUS_ORDER), fill_value=0)
+    counts = counts.reindex(columns=list(status.ORDER), fill_value=0)
     counts.insert(0, "checks", counts.sum(axis=1))
     worst = frame.groupby(["op", "dtype"])["rel_err"].max().rename("worst_rel_err")
     table = counts.join(worst).reset_index()
@@ -97,13 +97,13 @@ def totals(frame: pd.DataFrame) -> dict[str, Any]:
         "ops": int(frame["op"].nunique()) if not frame.empty else 0,
         "checks": int(len(per_check)),
         "records": int(len(frame)),
-        **{s: int(counts.get(s, 0)) for s in STATUS_ORDER},
+        **{s: int(counts.get(s, 0)) for s in status.ORDER},
     }
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:
     """Failing and erroring records, worst relative error first (errors, which have none, lead)."""
-    bad = frame[frame["status"].isin([FAIL, ERROR])]
+    bad = frame[frame["status"].isin([Status.FAIL, Status.ERROR])]
     return bad.sort_values("rel_err", ascending=False, na_position="first", kind="stable")
 
 
@@ -148,7 +148,7 @@ def identity_line(meta: dict[str, Any]) -> str:
 def verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     """The run in one sentence, for the top of every view."""
     t = totals(frame)
-    text = f"{t['checks']} checks: {t[PASS]} passed, {t[KINK]} kinks, {t[FAIL]} failed, {t[ERROR]} errors"
+    text = f"{t['checks']} checks: {t['pass']} passed, {t['kink']} kinks, {t['fail']} failed, {t['error']} errors"
     if meta.get("interrupted"):
         done, total = meta.get("done"), meta.get("total")
         of = f" after {done} of {total} cases" if done is not None and total else ""

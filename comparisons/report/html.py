@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.comparison import ERROR, FAIL, PASS
+from gradverify.core import status
+from gradverify.core.status import Status
 from gradverify.report import files as report
 from gradverify.report import plots
 
@@ -182,7 +183,7 @@ def image(png: bytes, alt: str, caption: str = "") -> str:
 def _verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     t = report.totals(frame)
     text = report.verdict(frame, meta)
-    if t[FAIL] or t[ERROR]:
+    if t[Status.FAIL] or t[Status.ERROR]:
         kind, text = "bad", f"Something disagrees with its reference. {text}"
     elif meta.get("interrupted"):
         kind = "interrupted"
@@ -235,9 +236,9 @@ def _overview(frame: pd.DataFrame) -> str:
         name = html.escape(op).replace("_", "_<wbr>")  # long op names may wrap at underscores on a phone
         grid.loc[op, "op"] = f'<strong>{name}</strong><br><span class="fns">{fns}</span>'
     for _, r in summary.iterrows():
-        worst = next(s for s in reversed(report.STATUS_ORDER) if r[s] > 0)
-        counts = ", ".join(f"{r[s]} {s}" for s in report.STATUS_ORDER if r[s] and s != PASS)
-        passed = f"{r[PASS]}/{r['checks']} pass" + (f"; {counts}" if counts else "")
+        worst = next(s for s in reversed(status.ORDER) if r[s] > 0)
+        counts = ", ".join(f"{r[s]} {s}" for s in status.ORDER if r[s] and s != Status.PASS)
+        passed = f"{r[Status.PASS]}/{r['checks']} pass" + (f"; {counts}" if counts else "")
         grid.loc[r["op"], r["dtype"]] = (
             f'{passed}<br><span class="worst">worst rel_err {report.sci(r["worst_rel_err"]) or "n/a"}</span>'
         )
@@ -336,7 +337,7 @@ def _num(x: Any) -> str:
 
 
 def _maps(bad: pd.DataFrame) -> str:
-    grads = bad[report.is_gradient(bad) & (bad["status"] == FAIL)]
+    grads = bad[report.is_gradient(bad) & (bad["status"] == Status.FAIL)]
     if grads.empty:
         return ""
     head = '<h2 id="maps">Where failing gradients are wrong</h2>'

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.comparison import ERROR, FAIL, KINK
+from gradverify.core.status import Status
 from gradverify.report import files as report
 
 CASE_KEYS = ["op", "family", "variant", "function", "dtype", "case", "seed"]
@@ -61,7 +61,7 @@ def _case(suite: ET.Element, key: dict[str, Any], quantities: pd.DataFrame, coun
     )
     counts["tests"] += 1
     statuses = set(quantities["status"])
-    for status, tag in ((ERROR, "error"), (FAIL, "failure")):
+    for status, tag in ((Status.ERROR, "error"), (Status.FAIL, "failure")):
         if status in statuses:
             bad = quantities[quantities["status"] == status]
             first = bad.iloc[0]
@@ -70,8 +70,8 @@ def _case(suite: ET.Element, key: dict[str, Any], quantities: pd.DataFrame, coun
             counts["errors" if tag == "error" else "failures"] += 1
             break
     else:
-        if KINK in statuses:
-            kinks = quantities[quantities["status"] == KINK]
+        if Status.KINK in statuses:
+            kinks = quantities[quantities["status"] == Status.KINK]
             ET.SubElement(case, "system-out").text = "kink (not a failure): " + "; ".join(kinks["message"])
     return seconds
 

@@ -24,9 +24,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, ScalarFormatter  # noqa: E402
 
-from gradverify.core.comparison import ERROR, FAIL, KINK, PASS  # noqa: E402
+from gradverify.core.status import Status  # noqa: E402
 
-STATUS_COLORS = {PASS: "#2e7d32", KINK: "#d18f00", FAIL: "#c62828", ERROR: "#6a1b9a"}
+STATUS_COLORS = {Status.PASS: "#2e7d32", Status.KINK: "#d18f00", Status.FAIL: "#c62828", Status.ERROR: "#6a1b9a"}
 DTYPE_MARKERS = {"float64": "o", "float32": "^"}
 ZERO_AT = 1e-18  # log axes cannot show 0: exact agreement is drawn here, and labelled so
 MAX_MAPS = 9  # three rows of three on a laptop; each figure costs ~0.1 s
@@ -69,7 +69,7 @@ def error_distribution(frame: pd.DataFrame, title: str) -> bytes | None:
     ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.6)
     handles = [
         Line2D([], [], linestyle="", marker="o", color=STATUS_COLORS[s], label=s)
-        for s in (PASS, KINK, FAIL)
+        for s in (Status.PASS, Status.KINK, Status.FAIL)
         if (data["status"] == s).any()
     ]
     handles += [

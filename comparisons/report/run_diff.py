@@ -17,12 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.comparison import ERROR, FAIL
+from gradverify.core import status
 from gradverify.report import files as report
 
 DEFAULT_FACTOR = 10.0
 GROWTH_FLOOR = 0.01  # of rtol
-BAD = (FAIL, ERROR)
 FUNCTION_KEYS = ["op", "variant", "function", "dtype"]
 CASE_KEYS = [*FUNCTION_KEYS, "case", "seed", "quantity"]
 WORSE, BETTER, NEW, GONE, SAME = "worse", "better", "new", "gone", "same"
@@ -77,7 +76,7 @@ def _per(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     columns = [*keys, "status", "rel_err", "rtol", "reproduce"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    rank = frame["status"].map(lambda s: report.STATUS_ORDER.index(s) if s in report.STATUS_ORDER else -1)
+    rank = frame["status"].map(status.rank)
     ordered = frame.assign(_rank=rank).sort_values("_rank", ascending=False, kind="stable")
     grouped = ordered.groupby(keys, sort=False, dropna=False)
     table = grouped.agg(status=("status", "first"), rtol=("rtol", "max"), reproduce=("reproduce", "first"))
@@ -103,19 +102,19 @@ def _classify(table: pd.DataFrame, factor: float, growth: bool) -> pd.DataFrame:
     )
 
 
-def _rank(status: Any) -> int:
-    return report.STATUS_ORDER.index(status) if status in report.STATUS_ORDER else -1
+def _rank(text: Any) -> int:
+    return status.rank(text)
 
 
 def _change(r: dict[str, Any], factor: float, growth: bool) -> tuple[str, str]:
     old, new = r["status_old"], r["status_new"]
     if r["_merge"] == "right_only":
-        return (WORSE, f"new, and {new}s") if new in BAD else (NEW, f"new ({new})")
+        return (WORSE, f"new, and {new}s") if new in status.FAILING else (NEW, f"new ({new})")
     if r["_merge"] == "left_only":
         return GONE, f"gone (was {old})"
-    if _rank(new) > _rank(old) and new in BAD:
+    if _rank(new) > _rank(old) and new in status.FAILING:
         return WORSE, f"{old} -> {new}"
-    if _rank(new) < _rank(old) and old in BAD:
+    if _rank(new) < _rank(old) and old in status.FAILING:
         return BETTER, f"{old} -> {new}"
     if growth:
         before, after, rtol = r["rel_err_old"], r["rel_err_new"], r["rtol"]

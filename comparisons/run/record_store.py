@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from gradverify.core.records import Record
+from gradverify.core.status import Status
 from gradverify.run.sinks import CsvSink, Tally
 
 KEEP_ALL = 50_000
@@ -44,14 +46,14 @@ class RecordStore:
         self.sample_per_group = SAMPLE_PER_GROUP if sample_per_group is None else sample_per_group
         self.keep_problems = KEEP_PROBLEMS if keep_problems is None else keep_problems
         # (arrival index, record): the report lists records in the order they finished
-        self.problems: list[tuple[int, dict[str, Any]]] = []
-        self.passes: dict[tuple[Any, Any], list[tuple[int, dict[str, Any]]]] = {}
+        self.problems: list[tuple[int, Record]] = []
+        self.passes: dict[tuple[Any, Any], list[tuple[int, Record]]] = {}
         self.arrived = 0
         self.seen: dict[tuple[Any, Any], int] = {}
         self.bounded = False
         self._rng = np.random.default_rng(0)  # the sample is reproducible, like everything else
 
-    def add(self, batch: list[dict[str, Any]]) -> None:
+    def add(self, batch: list[Record]) -> None:
         self.sink.write(batch)
         self.tally.add(batch)
         for record in batch:
@@ -59,14 +61,14 @@ class RecordStore:
         if not self.bounded and self.tally.records > self.keep_all:
             self._bound()
 
-    def _keep(self, record: dict[str, Any]) -> None:
+    def _keep(self, record: Record) -> None:
         item = (self.arrived, record)
         self.arrived += 1
-        if record.get("status") != "pass":
+        if record.status != Status.PASS:
             if not self.bounded or len(self.problems) < self.keep_problems:
                 self.problems.append(item)
             return
-        key = (record.get("op"), record.get("dtype"))
+        key = (record.op, record.dtype)
         group = self.passes.setdefault(key, [])
         self.seen[key] = self.seen.get(key, 0) + 1
         if not self.bounded or len(group) < self.sample_per_group:
@@ -85,7 +87,7 @@ class RecordStore:
                 picks = self._rng.choice(len(group), size=self.sample_per_group, replace=False)
                 self.passes[key] = [group[i] for i in sorted(picks)]
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[Record]:
         """The kept records in the order they finished: all of them, or (bounded) the
         problems and the sample of passes."""
         kept = self.problems + [item for group in self.passes.values() for item in group]

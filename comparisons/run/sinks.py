@@ -21,12 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.records import COLUMNS
+from gradverify.core import status
+from gradverify.core.records import COLUMNS, Record, to_frame
+from gradverify.core.status import Status
 
-STATUS_ORDER = ("pass", "kink", "fail", "error")
-"""Worst last, as in report.STATUS_ORDER: a check's status is the worst of its records."""
-
-BAD = ("fail", "error")
 KEPT_FAILURES = 200
 """Failing records kept by a Tally for the summary's worst-failures table."""
 
@@ -48,10 +46,10 @@ class CsvSink:
         self._writer = csv.DictWriter(self._file, fieldnames=list(columns), extrasaction="ignore")
         self._writer.writeheader()
 
-    def write(self, batch: Iterable[dict[str, Any]]) -> None:
+    def write(self, batch: Iterable[Record]) -> None:
         """Append ``batch`` and flush it to the operating system."""
         for record in batch:
-            self._writer.writerow({k: _cell(v) for k, v in record.items()})
+            self._writer.writerow({k: _cell(v) for k, v in record.row().items()})
             self.rows += 1
         self._file.flush()
 
@@ -92,38 +90,38 @@ class Tally:
         self.records = 0
         self.batches = 0
         self._counts: dict[tuple[str, str], dict[str, Any]] = {}
-        self._worst: list[tuple[float, int, dict[str, Any]]] = []  # a min-heap of the worst
+        self._worst: list[tuple[float, int, Record]] = []  # a min-heap of the worst
         self._seen = 0
 
-    def add(self, batch: list[dict[str, Any]]) -> None:
+    def add(self, batch: list[Record]) -> None:
         """Count one batch (the records of one op, case and dtype, every variant)."""
         self.batches += 1
         self.records += len(batch)
         checks: dict[tuple[Any, ...], str] = {}
         for r in batch:
-            key = (r.get("op"), r.get("variant"), r.get("dtype"), r.get("case"), r.get("seed"))
-            status = r.get("status") or "error"
-            if key not in checks or STATUS_ORDER.index(status) > STATUS_ORDER.index(checks[key]):
-                checks[key] = status
-            row = self._row(r.get("op"), r.get("dtype"))
-            rel = r.get("rel_err")
+            key = (r.op, r.variant, r.dtype, r.case, r.seed)
+            st = r.status or Status.ERROR
+            if key not in checks or st.rank > checks[key].rank:
+                checks[key] = st
+            row = self._row(r.op, r.dtype)
+            rel = r.rel_err
             if isinstance(rel, (int, float)) and not math.isnan(rel):
                 row["worst_rel_err"] = max(row["worst_rel_err"], float(rel))
-            if status in BAD:
+            if st.failing:
                 self._remember(r)
-        for (op, _, dtype, _, _), status in checks.items():
+        for (op, _, dtype, _, _), st in checks.items():
             row = self._row(op, dtype)
             row["checks"] += 1
-            row[status] += 1
+            row[st] += 1
 
     def _row(self, op: Any, dtype: Any) -> dict[str, Any]:
         key = (str(op), str(dtype))
         if key not in self._counts:
-            self._counts[key] = {"checks": 0, **dict.fromkeys(STATUS_ORDER, 0), "worst_rel_err": -math.inf}
+            self._counts[key] = {"checks": 0, **dict.fromkeys(status.ORDER, 0), "worst_rel_err": -math.inf}
         return self._counts[key]
 
-    def _remember(self, record: dict[str, Any]) -> None:
-        rel = record.get("rel_err")
+    def _remember(self, record: Record) -> None:
+        rel = record.rel_err
         # errors carry no rel_err and rank above every failure
         rank = math.inf if not isinstance(rel, (int, float)) or math.isnan(rel) else float(rel)
         self._seen += 1
@@ -138,18 +136,18 @@ class Tally:
         order = {op: i for i, op in enumerate(dict.fromkeys(op for op, _ in self._counts))}
         keys = sorted(self._counts, key=lambda k: (order[k[0]], k[1]))
         rows = [{"op": op, "dtype": dtype, **self._counts[(op, dtype)]} for op, dtype in keys]
-        frame = pd.DataFrame(rows, columns=["op", "dtype", "checks", *STATUS_ORDER, "worst_rel_err"])
+        frame = pd.DataFrame(rows, columns=["op", "dtype", "checks", *status.ORDER, "worst_rel_err"])
         frame["worst_rel_err"] = frame["worst_rel_err"].replace(-math.inf, math.nan)
         return frame
 
     def failures(self) -> pd.DataFrame:
         """The kept failing and erroring records, worst first."""
         kept = [r for *_, r in sorted(self._worst, key=lambda item: item[:2], reverse=True)]
-        return pd.DataFrame.from_records(kept, columns=list(COLUMNS))
+        return to_frame(kept)
 
     def totals(self) -> dict[str, int]:
         """Ops, checks by status and records: the keys of ``report.totals``."""
-        per_status = {s: sum(c[s] for c in self._counts.values()) for s in STATUS_ORDER}
+        per_status = {s: sum(c[s] for c in self._counts.values()) for s in status.ORDER}
         return {
             "ops": len({op for op, _ in self._counts}),
             "checks": sum(c["checks"] for c in self._counts.values()),
@@ -159,8 +157,8 @@ class Tally:
 
 
 def stream(
-    batches: Iterable[list[dict[str, Any]]], sink: CsvSink | None = None, tally: Tally | None = None
-) -> Iterator[list[dict[str, Any]]]:
+    batches: Iterable[list[Record]], sink: CsvSink | None = None, tally: Tally | None = None
+) -> Iterator[list[Record]]:
     """Pass every batch through, writing it to ``sink`` and counting it in ``tally`` first."""
     for batch in batches:
         if sink is not None:
@@ -170,7 +168,7 @@ def stream(
         yield batch
 
 
-def drain(batches: Iterable[list[dict[str, Any]]], path: Path, keep: int = KEPT_FAILURES) -> Tally:
+def drain(batches: Iterable[list[Record]], path: Path, keep: int = KEPT_FAILURES) -> Tally:
     """Run a sweep to the end with every record on disk at ``path`` and none kept in memory
     beyond the tally's; returns the tally."""
     tally = Tally(keep)

@@ -9,11 +9,11 @@ from typing import Any
 
 import torch
 
-from gradverify.core.comparison import ERROR
 from gradverify.core.engine import check_case
-from gradverify.core.records import new_record
+from gradverify.core.records import Record
 from gradverify.core.sampling import RANDOM, case_seed
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.status import Status
 
 DEFAULT_CASES = 6
 """Random cases per op; every run adds one case per edge case of the op."""
@@ -91,7 +91,7 @@ def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Varian
         return check_case(spec, dtype, case.kind, case.seed, reproduce=command)
     except Exception as e:  # noqa: BLE001 - a broken spec or reference must not end the run
         return [
-            new_record(
+            Record(
                 op=spec.name,
                 family=spec.family,
                 variant=v.name,
@@ -100,7 +100,7 @@ def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Varian
                 case=case.kind,
                 seed=case.seed,
                 quantity="(case)",
-                status=ERROR,
+                status=Status.ERROR,
                 diagnosis="internal_error",
                 reproduce=command(v),
                 message=f"the sample or reference of {spec.name} failed: {type(e).__name__}: {e}",

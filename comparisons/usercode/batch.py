@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from gradverify.core.comparison import ERROR, FAIL
+from gradverify.core import status
+from gradverify.core.status import Status
 from gradverify.report.files import write_atomic
 
-STATUS_ORDER = ("pass", "kink", FAIL, ERROR)
 """Worst last: a function's status in a submission is the worst of its records."""
 
 CSV_FILE, MARKDOWN_FILE = "batch.csv", "batch.md"
@@ -28,7 +28,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (submission, function), in the order they were checked."""
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
-    frame = frame.assign(rank=frame["status"].map(STATUS_ORDER.index))
+    frame = frame.assign(rank=frame["status"].map(status.ORDER.index))
     rows = []
     for (submission, function), part in frame.groupby(["submission", "function"], sort=False):
         worst = part[part["rank"] == part["rank"].max()]
@@ -38,7 +38,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
             {
                 "submission": submission,
                 "function": function,
-                "status": STATUS_ORDER[int(part["rank"].max())],
+                "status": status.ORDER[int(part["rank"].max())],
                 "worst_rel_err": None if pd.isna(rel) else float(rel),
                 "checks": int(part[["op", "variant", "dtype", "case", "seed"]].drop_duplicates().shape[0]),
                 "diagnosis": errors.mode().iloc[0] if not errors.empty else None,
@@ -56,13 +56,13 @@ def grid(long: pd.DataFrame) -> pd.DataFrame:
     cells = long.assign(cell=[_cell(r) for r in long.itertuples()])
     wide = cells.pivot(index="submission", columns="function", values="cell").fillna("-")
     wide = wide.reindex(index=list(dict.fromkeys(long["submission"])), columns=list(dict.fromkeys(long["function"])))
-    rank = long.assign(rank=long["status"].map(STATUS_ORDER.index)).groupby("submission", sort=False)["rank"].max()
-    wide.insert(0, "overall", [STATUS_ORDER[int(rank[s])] for s in wide.index])
+    rank = long.assign(rank=long["status"].map(status.ORDER.index)).groupby("submission", sort=False)["rank"].max()
+    wide.insert(0, "overall", [status.ORDER[int(rank[s])] for s in wide.index])
     return wide.reset_index()
 
 
 def _cell(r: object) -> str:
-    if r.status == ERROR:
+    if r.status == Status.ERROR:
         return f"error: {r.diagnosis or 'error'}"
     rel = r.worst_rel_err
     return r.status if rel is None or (isinstance(rel, float) and math.isnan(rel)) else f"{r.status} {rel:.1e}"
@@ -73,7 +73,7 @@ def markdown(long: pd.DataFrame) -> str:
     lines = ["# gradverify batch", ""]
     wide = grid(long)
     lines.append(wide.to_markdown(index=False) if not wide.empty else "No submissions were checked.")
-    bad = long[long["status"].isin([FAIL, ERROR])]
+    bad = long[long["status"].isin([Status.FAIL, Status.ERROR])]
     if not bad.empty:
         lines += ["", "## Problems", ""]
         lines += [f"- **{r.submission}** `{r.function}` {r.status}: {r.message}" for r in bad.itertuples()]

@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import torch
 
-from gradverify.core.comparison import ERROR
-from gradverify.core.records import new_record, to_frame
+from gradverify.core.records import Record, to_frame
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.core.status import Status
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.run.sweep import DEFAULT_CASES, Case, check_safely, count_cases, planned_cases
 from gradverify.specs import SPECS, registry
@@ -140,7 +140,7 @@ class SubmissionCheck:
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
         self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
-        self.plan.records += [r for r in plan.records if self._wanted(r["op"], r["variant"])]
+        self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         return self.plan
 
     def add_submission_record(self, code: str, message: str) -> None:
@@ -148,16 +148,16 @@ class SubmissionCheck:
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
         self.plan.records.append(submission_record(code, message, command))
 
-    def _record(self, spec: OpSpec, variant: Variant, **fields: Any) -> dict[str, Any]:
+    def _record(self, spec: OpSpec, variant: Variant, **fields: Any) -> Record:
         command = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
-        return new_record(
+        return Record(
             op=spec.name,
             family=spec.family,
             variant=variant.name,
             dtype="all",
             case="discovery",
             seed=0,
-            status=ERROR,
+            status=Status.ERROR,
             reproduce=shlex.join([*command, *self.options.flags()]),
             **fields,
         )
@@ -175,7 +175,7 @@ class SubmissionCheck:
                 out.append(spec.with_variants(*variants))
         return out
 
-    def batches(self) -> Iterator[list[dict[str, Any]]]:
+    def batches(self) -> Iterator[list[Record]]:
         """The plan's records, then one batch of records per (op, case, dtype)."""
         if self.plan.records:
             yield list(self.plan.records)
@@ -190,7 +190,7 @@ class SubmissionCheck:
         o = self.options
         return sum(count_cases(s, o.cases, o.replay) for s in self.plan.specs) * len(o.dtypes)
 
-    def run_case(self, spec: OpSpec, dtype: str, case: Case) -> list[dict[str, Any]]:
+    def run_case(self, spec: OpSpec, dtype: str, case: Case) -> list[Record]:
         def command(variant: Variant) -> str:
             argv = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
             return shlex.join([*argv, "--dtypes", dtype, "--replay", str(case), *self.options.flags()])
@@ -200,7 +200,7 @@ class SubmissionCheck:
     @property
     def nothing_checkable(self) -> bool:
         """The submission imported, but nothing in it can be checked."""
-        return not self.plan.checkable and not any(r["op"] == "(import)" for r in self.plan.records)
+        return not self.plan.checkable and not any(r.op == "(import)" for r in self.plan.records)
 
     def nothing_message(self, full: bool = True) -> str:
         """Why nothing was checked, naming what was looked for (all names when ``full``, else
@@ -208,7 +208,7 @@ class SubmissionCheck:
         names = discovery.course_names(SPECS)
         looked = ", ".join(names) if full else f"{', '.join(names[:5])}, ... (`gradverify list` shows all)"
         found = ", ".join(self.found[:30]) or "nothing callable"
-        why = "; ".join(r["message"] for r in self.plan.records) or "no callable has a course name"
+        why = "; ".join(r.message for r in self.plan.records) or "no callable has a course name"
         if self.options.ops:
             why += f" among --ops {','.join(self.options.ops)}"
         return (
@@ -321,7 +321,7 @@ def iter_batches(submission: Submission, options: CheckOptions, found: list[int]
 
 def submission_record(code: str, message: str, reproduce: str | None = None) -> dict[str, Any]:
     """An ``error`` record about a whole submission: op ``(import)``, function ``(import)``."""
-    return new_record(
+    return Record(
         op="(import)",
         family="(submission)",
         variant="-",
@@ -330,7 +330,7 @@ def submission_record(code: str, message: str, reproduce: str | None = None) -> 
         case="import",
         seed=0,
         quantity="(import)",
-        status=ERROR,
+        status=Status.ERROR,
         diagnosis=code,
         message=message,
         reproduce=reproduce,
