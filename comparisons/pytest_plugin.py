@@ -114,7 +114,11 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
 
 def _problem(message: str) -> Record:
     return Record(
-        op="(import)", function="(submission)", quantity="(import)", status=Status.ERROR, diagnosis="not_checkable",
+        op="(import)",
+        function="(submission)",
+        quantity="(import)",
+        status=Status.ERROR,
+        diagnosis="not_checkable",
         message=message,
     )
 

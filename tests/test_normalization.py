@@ -37,9 +37,7 @@ CASES = [(name, case) for name, s in SPECS.items() for case in (RANDOM, *s.edge_
 def test_correct_implementations_never_fail(op: str, case: str, dtype: str, seed: int) -> None:
     spec = SPECS[op]
     records = check_case(spec, dtype, case, seed)
-    bad = [
-        (r.variant, r.quantity, r.status, r.message) for r in records if r.status in ("fail", "error")
-    ]
+    bad = [(r.variant, r.quantity, r.status, r.message) for r in records if r.status in ("fail", "error")]
     assert not bad, f"{op} {dtype} {case}:{seed}: {bad}"
     assert {r.quantity for r in records} >= set(spec.outputs) | {f"d{w}" for w in spec.wrt}
 

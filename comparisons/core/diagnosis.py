@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.records import WorstElement
+from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 
 # Stable codes: users' CI may match on them.
@@ -48,33 +49,17 @@ def _factor(a: np.ndarray, r: np.ndarray) -> float:
     return float(np.sum(a * r)) / rr if rr > 0 else float("nan")
 
 
-def _sizes(sample: Sample) -> dict[str, int]:
-    """Batch size N, classes C and time steps T, read off the sample where they show."""
-    sizes: dict[str, int] = {}
-    y = sample.arrays.get("y")
-    for name in ("x", "X"):
-        if name in sample.arrays and sample.arrays[name].ndim >= 1:
-            sizes["N"] = sample.arrays[name].shape[0]
-            if sample.arrays[name].ndim == 3:
-                sizes["T"] = sample.arrays[name].shape[1]
-    if y is not None and y.ndim >= 1:
-        sizes["N"] = y.shape[0]
-    if "W" in sample.arrays and sample.arrays["W"].ndim == 2:
-        sizes["C"] = sample.arrays["W"].shape[1]
-    return sizes
-
-
 UNNAMED = "a constant factor"
 
 
-def _meaning_of_factor(c: float, sample: Sample) -> str:
+def _meaning_of_factor(c: float, sample: Sample, roles: Roles) -> str:
     """Name a constant factor: a missing or extra average, or a factor of 2 (all that fit)."""
     candidates = [
         (2.0, "a factor 2 too many (e.g. d(x^2) = 2x applied twice)"),
         (0.5, "a missing factor 2 (e.g. d(x^2) = 2x)"),
     ]
     words = {"N": "batch size", "C": "number of classes", "T": "number of time steps"}
-    for name, n in _sizes(sample).items():
+    for name, n in roles.sizes(sample).items():
         if n > 1:
             candidates += [
                 (float(n), f"{name} = {n}, the {words[name]}: the average over {name} is missing (divide by {name})"),
@@ -124,9 +109,8 @@ REG_MEANING = {
 }
 
 
-def _axis_name(input_name: str, ndim: int, axis: int) -> str:
-    batch_first = input_name.lower().startswith(("x", "h", "dout")) or input_name in ("X",)
-    if batch_first:
+def _axis_name(input_name: str, ndim: int, axis: int, roles: Roles) -> str:
+    if roles.is_batch_first(input_name):
         names = {0: "examples"} | ({1: "time steps"} if ndim == 3 else {1: "channels"} if ndim == 4 else {})
         if ndim == 2:
             names[1] = "columns"
@@ -138,18 +122,18 @@ def _axis_name(input_name: str, ndim: int, axis: int) -> str:
     return f"axis {axis}"
 
 
-def _localized(bad: np.ndarray, input_name: str, sample: Sample) -> str | None:
+def _localized(bad: np.ndarray, input_name: str, sample: Sample, roles: Roles) -> str | None:
     """Describe where the bad entries sit when that is a recognisable part of the array."""
     if not bad.any() or bad.all():
         return None
-    y = sample.arrays.get("y")
+    y = roles.label_array(sample)
     scores_like = (
         y is not None
         and y.ndim == 1
         and len(y) > 0
         and np.issubdtype(y.dtype, np.integer)
         and bad.ndim == 2
-        and input_name.lower().startswith("x")
+        and roles.is_scores(input_name)
         and bad.shape[0] == len(y)
         and bad.shape[1] > int(y.max())
     )
@@ -175,21 +159,24 @@ def _localized(bad: np.ndarray, input_name: str, sample: Sample) -> str | None:
         return None
     _, axis, idx = best
     shown = ", ".join(map(str, idx[:8])) + (", ..." if len(idx) > 8 else "")
-    return f"only in {_axis_name(input_name, bad.ndim, axis)} {shown} of {bad.shape[axis]}"
+    return f"only in {_axis_name(input_name, bad.ndim, axis, roles)} {shown} of {bad.shape[axis]}"
 
 
-def gradient(quantity: str, input_name: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sample) -> Finding:
+def gradient(
+    quantity: str, input_name: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sample, roles: Roles
+) -> Finding:
     """Diagnose a failing gradient ``quantity`` of input ``input_name``."""
     if _fits(a, -r, bound):
         return Finding(
             GRAD_SIGN, f"{quantity} has the opposite sign of the reference: a sign slip in the backward pass."
         )
-    m = _regularization(a - r, sample.arrays.get(input_name), sample.static.get("reg"), bound)
+    reg = roles.reg_strength(sample)
+    m = _regularization(a - r, sample.arrays.get(input_name), reg, bound)
     if m is not None:
         meaning = REG_MEANING.get(m, "a wrong multiple of the regularization gradient")
         return Finding(REG_GRAD, f"{quantity} - reference = {m:+g} * reg * {input_name}: {meaning}.")
     c = _factor(a, r)
-    meaning = _meaning_of_factor(c, sample) if np.isfinite(c) else None
+    meaning = _meaning_of_factor(c, sample, roles) if np.isfinite(c) else None
     # any two single numbers are proportional: a factor there says something only if it has a name
     if meaning and c != 0 and _fits(a, c * r, bound) and (a.size > 1 or meaning != UNNAMED):
         return Finding(GRAD_SCALE, f"{quantity} is {c:.6g} times the reference: {meaning}.")
@@ -197,16 +184,16 @@ def gradient(quantity: str, input_name: str, a: np.ndarray, r: np.ndarray, bound
         return Finding(
             GRAD_TRANSPOSED, f"{quantity} is the transpose of the reference (e.g. x.T @ dout vs dout.T @ x)."
         )
-    data_term = _data_term_factor(a, r, sample.arrays.get(input_name), sample.static.get("reg"), bound)
+    data_term = _data_term_factor(a, r, sample.arrays.get(input_name), reg, bound)
     if data_term is not None:
         c, m0 = data_term
         return Finding(
             GRAD_SCALE,
             f"the data term of {quantity} (all but the regularization gradient {m0:g} * reg * {input_name}) is "
-            f"{c:.6g} times the reference's: {_meaning_of_factor(c, sample)}.",
+            f"{c:.6g} times the reference's: {_meaning_of_factor(c, sample, roles)}.",
         )
     bad = np.abs(a - r) > bound
-    where = _localized(bad, input_name, sample)
+    where = _localized(bad, input_name, sample, roles)
     if where:
         return Finding(GRAD_LOCALIZED, f"{quantity} differs {where}.")
     return Finding(GRAD_MISMATCH, f"{quantity} differs from the reference in {bad.mean():.0%} of its entries.")
@@ -223,12 +210,12 @@ def transposed(quantity: str, a: np.ndarray, r: np.ndarray, bound: float) -> Fin
     return None
 
 
-def output(quantity: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sample) -> Finding:
+def output(quantity: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sample, roles: Roles) -> Finding:
     """Diagnose a failing forward output (a loss, a layer's out, a model's scores)."""
     if a.ndim == 0:
         diff = float(a - r)
         text = f"{quantity} is {float(a):.6g}, the reference {float(r):.6g} (difference {diff:+.4g})"
-        hint = _loss_hint(float(a), float(r), sample)
+        hint = _loss_hint(float(a), float(r), sample, roles)
         return Finding(FORWARD_MISMATCH, f"{text}{': ' + hint if hint else ''}.")
     bad = np.abs(a - r) > bound
     if a.ndim >= 2 and a.shape[0] > 1:
@@ -242,10 +229,10 @@ def output(quantity: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sa
     return Finding(FORWARD_MISMATCH, f"{quantity} differs from the reference {where}{factor}.")
 
 
-def _loss_hint(a: float, r: float, sample: Sample) -> str:
+def _loss_hint(a: float, r: float, sample: Sample, roles: Roles) -> str:
     diff = a - r
-    reg, W = sample.static.get("reg"), sample.arrays.get("W")
-    if isinstance(reg, (int, float)) and reg and W is not None:
+    reg, W = roles.reg_strength(sample), roles.regularized_weight(sample)
+    if reg and W is not None:
         term = reg * float(np.sum(W * W))
         for m, words in (
             (-1, "reg * sum(W^2) is missing"),
@@ -255,14 +242,14 @@ def _loss_hint(a: float, r: float, sample: Sample) -> str:
         ):
             if abs(diff - m * term) <= 1e-6 * max(1.0, abs(r)):
                 return words
-    n = _sizes(sample).get("N")
+    n = roles.sizes(sample).get("N")
     if n and n > 1 and r != 0:
         if abs(a / r - n) <= 1e-6 * n:
             return f"N = {n} times the reference: summed over the batch instead of averaged"
         if abs(a * n / r - 1) <= 1e-6:
             return f"1/N of the reference: averaged twice over the batch (N = {n})"
-    delta = sample.static.get("delta", 1.0 if "W" in sample.arrays or "x" in sample.arrays else None)
-    if isinstance(delta, (int, float)) and delta and abs(diff - delta) <= 1e-6 * max(1.0, abs(r)):
+    delta = roles.margin_of(sample)
+    if delta and abs(diff - delta) <= 1e-6 * max(1.0, abs(r)):
         return f"larger by delta = {delta:g}: the correct class j = y_i is counted in the hinge sum"
     return ""
 

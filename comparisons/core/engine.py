@@ -141,6 +141,7 @@ def _check_variant(
         fd_rng,
         _objective(adapter, values64, ref.upstream),
         _float64_rerun(adapter, values64, ref.upstream) if dtype != np.float64 else None,
+        spec.roles,
     )
     quantities = [Quantity(name, None, outcome.outputs.get(name), ref.outputs[name]) for name in spec.outputs]
     quantities += [Quantity(f"d{w}", w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]

@@ -7,13 +7,14 @@ about the quantity is decided here; the engine only runs the implementation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from gradverify.core import diagnosis, finite_diff
 from gradverify.core.comparison import Comparison, compare
+from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 from gradverify.core.status import Status
 from gradverify.core.tolerances import COMPARE, FD_AGREE, Tolerance
@@ -57,6 +58,7 @@ class Context:
     rng: np.random.Generator  # for finite-difference directions
     objective: Callable[[str, np.ndarray], float] | None  # the implementation's scalarized forward
     float64_value: Callable[[str], Any] | None  # the same quantity from a float64 rerun (float32 cases)
+    roles: Roles = field(default_factory=Roles)  # which inputs play which part, for diagnosis
 
 
 def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple[str, str] | None]:
@@ -136,9 +138,9 @@ def _diagnose(q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, blam
     bound = _bound(q.expected, ctx.tol)
     try:
         if q.input_name is None:
-            finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64)
+            finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64, ctx.roles)
         else:
-            finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64)
+            finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64, ctx.roles)
     except Exception as e:  # noqa: BLE001 - a failure to diagnose must not hide the failure itself
         finding = diagnosis.Finding("internal_error", f"{q.quantity} differs (diagnosis failed: {e!r}).")
     where = _where(c, actual, q.expected)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.adapters import Adapter
+from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 from gradverify.core.tolerances import Tolerance
 
@@ -56,6 +57,7 @@ class OpSpec:
       the reference sees. The implementation must then be deterministic for its sample.
     - ``statistics(sample, outputs)`` returns checks on the implementation's outputs that no
       reference value expresses (a dropout keep rate), each as a ``Statistic``.
+    - ``roles`` says which inputs count examples, hold labels, or regularize (for diagnosis).
     """
 
     name: str
@@ -71,6 +73,7 @@ class OpSpec:
     observe: Callable[[Sample, dict[str, Any]], dict[str, np.ndarray]] | None = None
     statistics: Callable[[Sample, dict[str, Any]], list[Statistic]] | None = None
     description: str = ""
+    roles: Roles = field(default_factory=Roles)
 
     def variant(self, name: str) -> Variant:
         for v in self.variants:

@@ -1,36 +1,12 @@
-"""The op registry: one module per course file, each exporting ``SPECS``."""
+"""The op registry: every course's op declarations (``SPECS``), in the order runs visit them.
+
+Shared helpers for declaring ops live beside the courses: ``kinks`` and ``conv_kinks`` (masks
+of non-differentiable points) and ``registry`` (selecting ops by the names users type).
+"""
 
 from __future__ import annotations
 
 from gradverify.core.spec import OpSpec
-from gradverify.specs.cs231n import (
-    cnn,
-    conv_layer_utils,
-    conv_layers,
-    dropout,
-    fc_net,
-    layer_utils,
-    layers,
-    linear_svm,
-    matrix_example,
-    normalization,
-    optim,
-    rnn_layers,
-    softmax,
-)
+from gradverify.specs import cs231n
 
-SPECS: tuple[OpSpec, ...] = (
-    *linear_svm.SPECS,
-    *softmax.SPECS,
-    *layers.SPECS,
-    *layer_utils.SPECS,
-    *normalization.SPECS,
-    *dropout.SPECS,
-    *fc_net.SPECS,
-    *matrix_example.SPECS,
-    *conv_layers.SPECS,
-    *conv_layer_utils.SPECS,
-    *cnn.SPECS,
-    *rnn_layers.SPECS,
-    *optim.SPECS,
-)
+SPECS: tuple[OpSpec, ...] = cs231n.SPECS
