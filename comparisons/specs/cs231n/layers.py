@@ -6,9 +6,8 @@ import numpy as np
 
 import gradverify.impl.cs231n.layers as impl
 import gradverify.reference.cs231n.layers as ref
-from gradverify.core.adapters import ForwardBackward, LossGrad
+from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, LARGE, N1, TIES, Sample, dims, labels, values
-from gradverify.core.spec import ONE, RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.kinks import hinge_margins, near_zero
 
 
@@ -58,54 +57,43 @@ def svm_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
 
 
 SPECS = (
-    OpSpec(
-        name="affine",
+    op(
+        "affine",
         family="layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(impl.affine_forward, impl.affine_backward, ("x", "w", "b"), wrt=("x", "w", "b")),
-            ),
-        ),
-        reference=lambda t: ref.affine(t["x"], t["w"], t["b"]),
+        forward=impl.affine_forward,
+        backward=impl.affine_backward,
+        reference=ref.affine,
         sample=affine_sample,
-        outputs={"out": RANDOM_UPSTREAM},
-        wrt=("x", "w", "b"),
         edge_cases=(N1, D1),
         description="affine layer out = x.reshape(N, D) w + b",
     ),
-    OpSpec(
-        name="relu",
+    op(
+        "relu",
         family="layers",
-        variants=(Variant("vectorized", ForwardBackward(impl.relu_forward, impl.relu_backward, ("x",), wrt=("x",))),),
-        reference=lambda t: ref.relu(t["x"]),
+        forward=impl.relu_forward,
+        backward=impl.relu_backward,
+        reference=ref.relu,
         sample=relu_sample,
-        outputs={"out": RANDOM_UPSTREAM},
-        wrt=("x",),
         edge_cases=(N1, D1, TIES),
         kinks=relu_kinks,
         description="ReLU max(0, x)",
     ),
-    OpSpec(
-        name="svm_loss",
+    op(
+        "svm_loss",
         family="layers",
-        variants=(Variant("vectorized", LossGrad(impl.svm_loss, ("x", "y"), wrt=("x",))),),
-        reference=lambda t: ref.svm_loss(t["x"], t["y"]),
+        loss=impl.svm_loss,
+        reference=ref.svm_loss,
         sample=scores_sample,
-        outputs={"loss": ONE},
-        wrt=("x",),
         edge_cases=(N1, C2, TIES),
         kinks=svm_kinks,
         description="multiclass SVM loss on scores x (N, C), delta 1",
     ),
-    OpSpec(
-        name="softmax_loss",
+    op(
+        "softmax_loss",
         family="layers",
-        variants=(Variant("vectorized", LossGrad(impl.softmax_loss, ("x", "y"), wrt=("x",))),),
-        reference=lambda t: ref.softmax_loss(t["x"], t["y"]),
+        loss=impl.softmax_loss,
+        reference=ref.softmax_loss,
         sample=scores_sample,
-        outputs={"loss": ONE},
-        wrt=("x",),
         edge_cases=(N1, C2, LARGE),
         description="softmax cross-entropy on scores x (N, C)",
     ),

@@ -7,8 +7,9 @@ import numpy as np
 import gradverify.impl.cs231n.linear_svm as impl
 import gradverify.reference.cs231n.linear_svm as ref
 from gradverify.core.adapters import LossGrad
+from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, N1, TIES, Sample, dims, labels, values
-from gradverify.core.spec import ONE, OpSpec, Variant
+from gradverify.core.spec import OpSpec
 from gradverify.specs.kinks import classes_touched, hinge_margins, linear_scores
 
 EDGES = (N1, C2, D1, TIES)
@@ -41,14 +42,18 @@ def _spec(
     name: str, fns: dict[str, object], reference, random_delta: bool, kinks=_hinge_kinks, doc: str = ""
 ) -> OpSpec:
     kwargs = ("delta",) if random_delta else ()
-    return OpSpec(
-        name=name,
+    (first, fn), *others = fns.items()
+    return op(
+        name,
         family="linear_svm",
-        variants=tuple(Variant(v, LossGrad(fn, ARGS, wrt=("W",), kwargs=kwargs)) for v, fn in fns.items()),
+        loss=fn,
+        variant=first,
+        alternatives={v: LossGrad(f, ARGS, wrt=("W",), kwargs=kwargs) for v, f in others},
+        args=ARGS,
+        kwargs=kwargs,
+        wrt=("W",),
         reference=reference,
         sample=_sampler(random_delta),
-        outputs={"loss": ONE},
-        wrt=("W",),
         edge_cases=EDGES,
         kinks=kinks,
         description=doc,
@@ -59,35 +64,35 @@ SPECS = (
     _spec(
         "svm",
         {"naive": impl.svm_loss_naive, "vectorized": impl.svm_loss_vectorized},
-        lambda t: ref.svm_loss(t["W"], t["X"], t["y"], t["reg"]),
+        ref.svm_loss,
         random_delta=False,
         doc="multiclass SVM loss, delta 1, CS231n signature (W, X, y, reg)",
     ),
     _spec(
         "svm_delta",
         {"vectorized": impl.svm_loss_vectorized},
-        lambda t: ref.svm_loss(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        ref.svm_loss,
         random_delta=True,
         doc="multiclass SVM loss with a configurable margin delta",
     ),
     _spec(
         "svm_all_classes",
         {"vectorized": impl.svm_loss_all_classes},
-        lambda t: ref.svm_loss_all_classes(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        ref.svm_loss_all_classes,
         random_delta=True,
         doc="hinge summed over all classes, j = y_i included (adds delta per example)",
     ),
     _spec(
         "svm_class_mean",
         {"vectorized": impl.svm_loss_class_mean},
-        lambda t: ref.svm_loss_class_mean(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        ref.svm_loss_class_mean,
         random_delta=True,
         doc="hinge averaged over the C - 1 incorrect classes instead of summed",
     ),
     _spec(
         "squared_hinge",
         {"vectorized": impl.squared_hinge_loss},
-        lambda t: ref.squared_hinge_loss(t["W"], t["X"], t["y"], t["reg"], t["delta"]),
+        ref.squared_hinge_loss,
         random_delta=True,
         # max(0, m)^2 has a continuous derivative 2 max(0, m): no kink at m = 0
         kinks=None,

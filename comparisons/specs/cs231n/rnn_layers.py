@@ -7,9 +7,8 @@ import numpy as np
 
 import gradverify.impl.cs231n.rnn_layers as impl
 import gradverify.reference.cs231n.rnn_layers as ref
-from gradverify.core.adapters import ForwardBackward, LossGrad
+from gradverify.core.declare import op
 from gradverify.core.sampling import D1, LARGE, N1, Sample, dims, values
-from gradverify.core.spec import ONE, RANDOM_UPSTREAM, OpSpec, Variant
 
 T1 = "T=1"
 """A sequence of one timestep: nothing flows between steps."""
@@ -92,124 +91,79 @@ def _lstm_step_reference(t: Sample) -> dict:
 SEQUENCE_GRADS = ("x", "h0", "Wx", "Wh", "b")
 
 SPECS = (
-    OpSpec(
-        name="rnn_step",
+    op(
+        "rnn_step",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(
-                    impl.rnn_step_forward,
-                    impl.rnn_step_backward,
-                    ("x", "prev_h", "Wx", "Wh", "b"),
-                    wrt=("x", "prev_h", "Wx", "Wh", "b"),
-                    output="next_h",
-                ),
-            ),
-        ),
-        reference=lambda t: ref.rnn_step(t["x"], t["prev_h"], t["Wx"], t["Wh"], t["b"]),
+        forward=impl.rnn_step_forward,
+        backward=impl.rnn_step_backward,
+        output="next_h",
+        reference=ref.rnn_step,
         sample=lambda rng, case: _recurrent_sample(rng, case, gates=1, sequence=False, cell=False),
-        outputs={"next_h": RANDOM_UPSTREAM},
-        wrt=("x", "prev_h", "Wx", "Wh", "b"),
         edge_cases=(N1, D1),
         description="one vanilla RNN step next_h = tanh(x Wx + prev_h Wh + b)",
     ),
-    OpSpec(
-        name="rnn",
+    op(
+        "rnn",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(impl.rnn_forward, impl.rnn_backward, SEQUENCE_GRADS, wrt=SEQUENCE_GRADS, output="h"),
-            ),
-        ),
-        reference=lambda t: ref.rnn(t["x"], t["h0"], t["Wx"], t["Wh"], t["b"]),
+        forward=impl.rnn_forward,
+        backward=impl.rnn_backward,
+        output="h",
+        reference=ref.rnn,
         sample=lambda rng, case: _recurrent_sample(rng, case, gates=1, sequence=True, cell=False),
-        outputs={"h": RANDOM_UPSTREAM},
-        wrt=SEQUENCE_GRADS,
         edge_cases=(N1, T1, D1),
         description="vanilla RNN over a sequence x (N, T, D) from h0, all hidden states (N, T, H)",
     ),
-    OpSpec(
-        name="word_embedding",
+    op(
+        "word_embedding",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(impl.word_embedding_forward, impl.word_embedding_backward, ("x", "W"), wrt=("W",)),
-            ),
-        ),
-        reference=lambda t: ref.word_embedding(t["x"], t["W"]),
+        forward=impl.word_embedding_forward,
+        backward=impl.word_embedding_backward,
+        reference=ref.word_embedding,
         sample=embedding_sample,
-        outputs={"out": RANDOM_UPSTREAM},
-        wrt=("W",),
         edge_cases=(N1, T1, D1, REPEATED),
         description="word vectors W[x] for integer x (N, T), with repeated words",
     ),
-    OpSpec(
-        name="lstm_step",
+    op(
+        "lstm_step",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(
-                    impl.lstm_step_forward,
-                    impl.lstm_step_backward,
-                    ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-                    wrt=("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-                    output=("next_h", "next_c"),
-                ),
-            ),
-        ),
+        forward=impl.lstm_step_forward,
+        backward=impl.lstm_step_backward,
+        output=("next_h", "next_c"),
         reference=_lstm_step_reference,
+        by_sample=True,
         sample=lambda rng, case: _recurrent_sample(rng, case, gates=4, sequence=False, cell=True),
-        outputs={"next_h": RANDOM_UPSTREAM, "next_c": RANDOM_UPSTREAM},
-        wrt=("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
         edge_cases=(N1, D1),
         description="one LSTM step, gates i, f, o, g in the columns of Wx (D, 4H); next_h and next_c",
     ),
-    OpSpec(
-        name="lstm",
+    op(
+        "lstm",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(impl.lstm_forward, impl.lstm_backward, SEQUENCE_GRADS, wrt=SEQUENCE_GRADS, output="h"),
-            ),
-        ),
-        reference=lambda t: ref.lstm(t["x"], t["h0"], t["Wx"], t["Wh"], t["b"]),
+        forward=impl.lstm_forward,
+        backward=impl.lstm_backward,
+        output="h",
+        reference=ref.lstm,
         sample=lambda rng, case: _recurrent_sample(rng, case, gates=4, sequence=True, cell=False),
-        outputs={"h": RANDOM_UPSTREAM},
-        wrt=SEQUENCE_GRADS,
         edge_cases=(N1, T1, D1),
         description="LSTM over a sequence x (N, T, D) from h0 and c0 = 0, all hidden states (N, T, H)",
     ),
-    OpSpec(
-        name="temporal_affine",
+    op(
+        "temporal_affine",
         family="rnn_layers",
-        variants=(
-            Variant(
-                "vectorized",
-                ForwardBackward(
-                    impl.temporal_affine_forward, impl.temporal_affine_backward, ("x", "w", "b"), wrt=("x", "w", "b")
-                ),
-            ),
-        ),
-        reference=lambda t: ref.temporal_affine(t["x"], t["w"], t["b"]),
+        forward=impl.temporal_affine_forward,
+        backward=impl.temporal_affine_backward,
+        reference=ref.temporal_affine,
         sample=temporal_affine_sample,
-        outputs={"out": RANDOM_UPSTREAM},
-        wrt=("x", "w", "b"),
         edge_cases=(N1, T1, D1),
         description="affine layer x[n, t] w + b at every timestep, x (N, T, D)",
     ),
-    OpSpec(
-        name="temporal_softmax_loss",
+    op(
+        "temporal_softmax_loss",
         family="rnn_layers",
-        variants=(Variant("vectorized", LossGrad(impl.temporal_softmax_loss, ("x", "y", "mask"), wrt=("x",))),),
-        reference=lambda t: ref.temporal_softmax_loss(t["x"], t["y"], t["mask"]),
-        sample=temporal_softmax_sample,
-        outputs={"loss": ONE},
+        loss=impl.temporal_softmax_loss,
+        args=("x", "y", "mask"),
         wrt=("x",),
+        reference=ref.temporal_softmax_loss,
+        sample=temporal_softmax_sample,
         edge_cases=(N1, T1, MASKED_ROWS, LARGE),
         description="softmax cross-entropy at every unmasked timestep of x (N, T, V), summed, divided by N",
     ),

@@ -7,8 +7,8 @@ import numpy as np
 import gradverify.impl.cs231n.softmax as impl
 import gradverify.reference.cs231n.softmax as ref
 from gradverify.core.adapters import LossGrad
+from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, LARGE, N1, Sample, dims, labels, values
-from gradverify.core.spec import ONE, OpSpec, Variant
 
 
 def sample(rng: np.random.Generator, case: str) -> Sample:
@@ -22,16 +22,13 @@ def sample(rng: np.random.Generator, case: str) -> Sample:
 
 
 SPECS = (
-    OpSpec(
-        name="softmax",
+    op(
+        "softmax",
         family="softmax",
-        variants=(
-            Variant("naive", LossGrad(impl.softmax_loss_naive, ("W", "X", "y", "reg"), wrt=("W",))),
-            Variant("vectorized", LossGrad(impl.softmax_loss_vectorized, ("W", "X", "y", "reg"), wrt=("W",))),
-        ),
-        reference=lambda t: ref.softmax_loss(t["W"], t["X"], t["y"], t["reg"]),
+        loss=impl.softmax_loss_vectorized,
+        alternatives={"naive": LossGrad(impl.softmax_loss_naive, ("W", "X", "y", "reg"), wrt=("W",))},
+        reference=ref.softmax_loss,
         sample=sample,
-        outputs={"loss": ONE},
         wrt=("W",),
         edge_cases=(N1, C2, D1, LARGE),
         description="softmax cross-entropy loss with reg * sum(W^2)",
