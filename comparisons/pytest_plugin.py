@@ -85,7 +85,7 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     """Every test of ``target`` (one submission) with ``gradverify check``'s options as
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
     ``timeout``, ``memory_mb``, ``grading``)."""
-    from gradverify.run.sweep import planned_cases
+    from gradverify.run.plan import planned_cases
     from gradverify.usercode import check
 
     opts = check.make_options(**options)

@@ -18,8 +18,9 @@ import pytest
 from gradverify.core.adapters import LossGrad
 from gradverify.core.records import to_frame
 from gradverify.core.spec import Variant
-from gradverify.run.parallel import make_sweep, plan
-from gradverify.run.sweep import Case
+from gradverify.run import plan
+from gradverify.run.dispatch import make_sweep
+from gradverify.run.plan import Case
 from gradverify.specs import registry
 
 distributed = pytest.importorskip("distributed")  # the test extra installs it
@@ -57,7 +58,7 @@ def test_cluster_sweep_gives_the_local_records_in_order(scheduler: str) -> None:
 def test_where_a_case_runs_does_not_matter(scheduler: str) -> None:
     # chunks of one task spread the cases over both workers differently from chunks of 7
     specs = registry.select(["relu", "svm"])
-    tasks = list(plan(specs, DTYPES, 0, 2))
+    tasks = list(plan.tasks(specs, DTYPES, 0, 2))
     spread = list(dask_sweep(specs, tasks, scheduler, chunk=1, window=2))
     lumped = list(dask_sweep(specs, tasks, scheduler, chunk=7))
     pd.testing.assert_frame_equal(frame(spread), frame(lumped))

@@ -12,8 +12,8 @@ import pytest
 from bugzoo import MUTANTS
 from gradverify.cli import main as cli
 from gradverify.core.spec import Variant
-from gradverify.explain import search as explaining
-from gradverify.run.sweep import reproduce_command
+from gradverify.explanation import search as explaining
+from gradverify.run.sweep import run_replay
 from gradverify.specs import registry
 
 
@@ -36,9 +36,7 @@ def only(monkeypatch):
 
 
 def test_seed_two_layer_net_bug_is_shrunk_and_explained() -> None:
-    result = explaining.explain(
-        mutant_spec("seed_preactivation_bug"), ["float64"], budget=60, reproduce=reproduce_command
-    )
+    result = explaining.explain(mutant_spec("seed_preactivation_bug"), ["float64"], budget=60, reproduce=run_replay)
     assert result.failed and result.dtype == "float64"
     # the smallest shapes the sampler can draw: N = 1 and one or two features and units
     assert result.size <= 16

@@ -13,9 +13,11 @@ import torch
 from threadpoolctl import threadpool_info
 
 from gradverify.core.records import to_frame
-from gradverify.run import parallel
-from gradverify.run.parallel import Task, chunks, make_sweep, ordered, plan
-from gradverify.run.sweep import Case, sweep
+from gradverify.run import parallel, plan
+from gradverify.run.dispatch import make_sweep
+from gradverify.run.parallel import chunks, ordered
+from gradverify.run.plan import Case, Task
+from gradverify.run.sweep import sweep
 from gradverify.specs import registry
 
 DTYPES = ["float64", "float32"]
@@ -36,7 +38,7 @@ def keys(batches: object) -> list[tuple[str, str, int, str]]:
 @pytest.mark.parametrize("replay", [None, Case("random", 1234), Case("ties", 99)])
 def test_plan_visits_the_cases_of_sweep_in_its_order(replay: Case | None) -> None:
     specs = registry.select(["svm", "relu", "softmax_loss", "affine", "two_layer_net"])
-    tasks = list(plan(specs, DTYPES, 3, 2, replay))
+    tasks = list(plan.tasks(specs, DTYPES, 3, 2, replay))
     expected = keys(sweep(specs, DTYPES, 3, 2, replay))
     assert [(specs[t.spec].name, t.case.kind, t.case.seed, t.dtype) for t in tasks] == expected
 
@@ -55,9 +57,9 @@ def test_two_workers_give_the_records_of_one() -> None:
 
 def test_chunking_and_replay_do_not_change_records() -> None:
     specs = registry.select(["svm", "relu"])
-    tasks = list(plan(specs, DTYPES, 0, 2))
-    one_by_one = list(parallel.task_sweep(specs, tasks, workers=2, chunk=1, window=1))
-    bigger = list(parallel.task_sweep(specs, tasks, workers=2, chunk=5))
+    planned = list(plan.tasks(specs, DTYPES, 0, 2))
+    one_by_one = list(parallel.task_sweep(specs, planned, workers=2, chunk=1, window=1))
+    bigger = list(parallel.task_sweep(specs, planned, workers=2, chunk=5))
     pd.testing.assert_frame_equal(frame(one_by_one), frame(bigger))
     case = Case("ties", 918273)
     replayed = list(make_sweep(specs, ["float32"], 0, 6, replay=case, workers=2))
@@ -67,7 +69,7 @@ def test_chunking_and_replay_do_not_change_records() -> None:
 def test_spawned_workers_give_the_same_records() -> None:
     # the start method off Linux: specs travel pickled (they hold lambdas) instead of forked
     specs = registry.select(["svm_loss", "relu"])
-    tasks = list(plan(specs, ["float64"], 1, 1))
+    tasks = list(plan.tasks(specs, ["float64"], 1, 1))
     spawned = list(parallel.task_sweep(specs, tasks, workers=2, start_method="spawn"))
     pd.testing.assert_frame_equal(frame(spawned), frame(make_sweep(specs, ["float64"], 1, 1)))
 
@@ -81,7 +83,7 @@ def _tagging_setup() -> parallel.Runner:
 
 def test_task_sweep_sets_each_worker_up_once() -> None:
     specs = registry.select(["relu"])
-    tasks = list(plan(specs, DTYPES, 0, 4))
+    tasks = list(plan.tasks(specs, DTYPES, 0, 4))
     batches = list(parallel.task_sweep(_tagging_setup, tasks, workers=2, chunk=1))
     assert 1 <= len({r.message for b in batches for r in b}) <= 2
     serial = frame(make_sweep(specs, DTYPES, 0, 4)).drop(columns=["message"])

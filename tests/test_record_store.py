@@ -10,6 +10,7 @@ import pandas as pd
 
 from gradverify.cli import main as cli
 from gradverify.core.records import Record
+from gradverify.report import files
 from gradverify.run import record_store
 from gradverify.run.record_store import RecordStore
 
@@ -75,7 +76,6 @@ def test_a_sampled_run_reports_the_same_counts_as_a_full_one(tmp_path: Path, mon
 def test_a_sampled_run_never_reads_its_records_back_unless_asked(tmp_path: Path, monkeypatch) -> None:
     """Reading results.csv back would cost memory in proportion to the run: only --json and
     --junit, which list every record, may do it."""
-    from gradverify.report import files as report
 
     monkeypatch.setattr(record_store, "KEEP_ALL", 20)
     monkeypatch.setattr(record_store, "SAMPLE_PER_GROUP", 5)
@@ -83,6 +83,6 @@ def test_a_sampled_run_never_reads_its_records_back_unless_asked(tmp_path: Path,
     def forbidden(*args, **kwargs):
         raise AssertionError("results.csv was read back")
 
-    monkeypatch.setattr(report, "load_results", forbidden)
+    monkeypatch.setattr(files, "load_results", forbidden)
     assert cli.main(["run", "--ops", "relu", "--cases", "20", "--quiet", "--out", str(tmp_path)]) == 0
     assert len(pd.read_csv(tmp_path / "results.csv")) == 2 * 2 * (20 + 3)  # 2 records, 2 dtypes, cases + edges

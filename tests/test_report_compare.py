@@ -11,8 +11,7 @@ from bugzoo import MUTANTS
 from gradverify.cli import main as cli
 from gradverify.core.records import to_frame
 from gradverify.core.spec import Variant
-from gradverify.report import files as report
-from gradverify.report import run_diff as compare_runs
+from gradverify.report import files, run_diff, tables
 from gradverify.specs import registry
 from report_checks import check_page, records, row_with
 
@@ -28,10 +27,10 @@ def baseline(tmp_path_factory) -> Path:
 
 
 def copy_with(baseline: Path, dest: Path, change=None) -> Path:
-    frame, meta = report.load_results(baseline)
+    frame, meta = files.load_results(baseline)
     if change is not None:
         frame = change(frame.copy())
-    report.write_report(frame, dest, meta)
+    files.write_report(frame, dest, meta)
     return dest
 
 
@@ -72,41 +71,41 @@ def test_a_real_mutant_run_regresses_against_a_clean_one(baseline: Path, tmp_pat
     new = tmp_path / "new"
     assert cli.main(["run", "--ops", "svm:vectorized", "--cases", "2", "--out", str(new), "-q"]) == 1
     assert cli.main(["report", "--compare", str(baseline), str(new)]) == 1
-    d = compare_runs.diff(*(report.load_results(p)[0] for p in (baseline, new)))
+    d = run_diff.diff(*(files.load_results(p)[0] for p in (baseline, new)))
     assert set(d.worse("cases")["function"]) == {"svm_sign_flip"}
     assert set(d.functions.loc[d.functions["change"] == "gone", "function"]) == {"svm_loss_vectorized"}
 
 
 def test_error_growth_beyond_the_factor_regresses_but_rounding_noise_does_not() -> None:
-    old = report.normalise(to_frame(records("clean")))
+    old = tables.normalise(to_frame(records("clean")))
     grew, noise = old.copy(), old.copy()
     # svm float64 loss: rtol 1e-7, rel_err 2e-9; 50x growth to 1e-7 is far above the 1e-9 floor
     first = grew.index[(grew["dtype"] == "float64") & (grew["quantity"] == "loss")][0]
     grew.loc[first, "rel_err"] *= 50
-    d = compare_runs.diff(old, grew, factor=10)
+    d = run_diff.diff(old, grew, factor=10)
     assert d.regressed and list(d.worse("cases")["why"]) == ["rel_err grew 50x"]
     assert d.worse("functions").empty  # the status did not change
-    assert not compare_runs.diff(old, grew, factor=100).regressed
+    assert not run_diff.diff(old, grew, factor=100).regressed
     # below 1% of the tolerance, growth is noise: 1e-12 -> 1e-10 in float64
     noise.loc[first, "rel_err"] = 1e-10
     quiet_old = old.copy()
     quiet_old.loc[first, "rel_err"] = 1e-12
-    assert not compare_runs.diff(quiet_old, noise).regressed
+    assert not run_diff.diff(quiet_old, noise).regressed
 
 
 def test_new_and_gone_functions_are_listed_and_a_new_failure_regresses() -> None:
-    clean = report.normalise(to_frame(records("clean")))
-    failing = report.normalise(to_frame(records("failing")))
-    d = compare_runs.diff(clean, failing)
+    clean = tables.normalise(to_frame(records("clean")))
+    failing = tables.normalise(to_frame(records("failing")))
+    d = run_diff.diff(clean, failing)
     assert d.regressed
     assert set(d.worse("functions")["why"]) == {"new, and fails", "new, and errors"}
-    back = compare_runs.diff(failing, clean)
+    back = run_diff.diff(failing, clean)
     assert not back.regressed
     assert set(back.functions.loc[back.functions["change"] == "gone", "function"]) == {
         "affine_backward",
         "affine_forward",
     }
-    text = compare_runs.markdown(back, "a", "b")
+    text = run_diff.markdown(back, "a", "b")
     assert "## Gone functions (2)" in text
 
 

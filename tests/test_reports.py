@@ -18,7 +18,7 @@ from gradverify.cli import main as cli
 from gradverify.cli import run as run_command
 from gradverify.core.records import COLUMNS, to_frame
 from gradverify.core.spec import Variant
-from gradverify.report import files as report
+from gradverify.report import files
 from gradverify.specs import registry
 from report_checks import check_page, records, row_with
 
@@ -27,7 +27,7 @@ REPORT_FILES = {"results.csv", "run.json", "summary.md", "report.html"}
 
 
 def write(kind: str, out: Path, **meta) -> str:
-    return report.write_report(to_frame(records(kind)), out, {**META, **meta})
+    return files.write_report(to_frame(records(kind)), out, {**META, **meta})
 
 
 def test_clean_report_says_everything_agrees(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_report_bad_usage_exits_2_with_one_line(args: list[str], words: str, cap
 def test_junit_lists_each_function_and_case(tmp_path: Path) -> None:
     frame = to_frame(records("failing"))
     assert cli.main(["report", str(tmp_path)]) == 2  # not a folder yet
-    report.write_report(frame, tmp_path, META)
+    files.write_report(frame, tmp_path, META)
     assert cli.main(["report", str(tmp_path), "--junit", str(tmp_path / "j.xml")]) == 0
     root = ET.parse(tmp_path / "j.xml").getroot()
     cases = root.findall("./testsuite/testcase")
@@ -187,25 +187,25 @@ def test_quiet_prints_no_progress_and_default_prints_a_closing_line(tmp_path: Pa
 
 def test_files_are_replaced_atomically(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "report.html"
-    report.write_atomic(target, "good report")
+    files.write_atomic(target, "good report")
 
     def crash(src, dst):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        report.write_atomic(target, "half")
+        files.write_atomic(target, "half")
     assert target.read_text() == "good report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left behind
 
 
 def test_a_page_that_cannot_be_drawn_falls_back_and_keeps_the_results(tmp_path: Path, monkeypatch, capsys) -> None:
-    from gradverify.report import html as html_report
+    from gradverify.report import html_page
 
     def broken(frame, meta):
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr(html_report, "render", broken)
+    monkeypatch.setattr(html_page, "render", broken)
     write("failing", tmp_path)
     text = (tmp_path / "report.html").read_text()
     check_page(text)

@@ -13,7 +13,7 @@ from bugzoo import MUTANTS
 from gradverify.core.adapters import LossGrad
 from gradverify.core.records import COLUMNS, Record, to_frame
 from gradverify.core.spec import Variant
-from gradverify.report import files as report
+from gradverify.report import tables
 from gradverify.run import sinks
 from gradverify.run.sweep import sweep
 from gradverify.specs import registry
@@ -43,7 +43,7 @@ def test_csv_sink_writes_what_the_report_writes(tmp_path: Path, mixed_batches: l
     records = [r for b in batches for r in b]
     streamed = pd.read_csv(path)
     assert list(streamed.columns) == list(COLUMNS) and sink.rows == len(records)
-    pd.testing.assert_frame_equal(report.normalise(streamed), report.normalise(to_frame(records)))
+    pd.testing.assert_frame_equal(tables.normalise(streamed), tables.normalise(to_frame(records)))
 
 
 def test_a_failed_stream_leaves_a_partial_file_and_ctrl_c_a_complete_one(tmp_path: Path) -> None:
@@ -64,12 +64,12 @@ def test_tally_matches_the_report_summary(mixed_batches: list[list[dict[str, Any
     for _ in sinks.stream(batches, tally=tally):
         pass
     frame = to_frame([r for b in batches for r in b])
-    expected = report.summary_table(frame)
+    expected = tables.summary_table(frame)
     got = tally.summary()
     assert list(got.columns) == list(expected.columns)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-    assert tally.totals() == report.totals(frame)
-    failures = report.failures(frame)
+    assert tally.totals() == tables.totals(frame)
+    failures = tables.failures(frame)
     assert failures.shape[0] > 5  # the mutants fail often enough to test the bound
     kept = tally.failures()
     assert len(kept) == 5

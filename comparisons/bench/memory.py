@@ -110,7 +110,7 @@ def _child(cases: int, mode: str, workers: int) -> dict[str, Any]:
     from gradverify.core.records import to_frame
     from gradverify.core.tolerances import SUPPORTED_DTYPES
     from gradverify.run import sinks
-    from gradverify.run.parallel import make_sweep
+    from gradverify.run.dispatch import make_sweep
     from gradverify.specs import registry
 
     dtypes = list(SUPPORTED_DTYPES)

@@ -17,8 +17,8 @@ from statistics import median
 
 from gradverify.bench.timing import Row, Settings, row, with_goal
 from gradverify.core.tolerances import SUPPORTED_DTYPES
-from gradverify.run.parallel import make_sweep, plan
-from gradverify.run.sweep import DEFAULT_CASES
+from gradverify.run.dispatch import make_sweep
+from gradverify.run.plan import DEFAULT_CASES, tasks
 from gradverify.specs import registry
 
 SPEEDUP_GOAL = 1.7
@@ -77,7 +77,7 @@ def measure(calls: dict[int, Callable[[], int]], repeat: int) -> dict[int, tuple
 def run(settings: Settings) -> list[Row]:
     ops, cases = (QUICK_OPS, 2) if settings.quick else (None, DEFAULT_CASES)
     specs = registry.select(ops)
-    batches = sum(1 for _ in plan(specs, list(SUPPORTED_DTYPES), 0, cases))
+    batches = sum(1 for _ in tasks(specs, list(SUPPORTED_DTYPES), 0, cases))
     records = sweep_call(ops, cases, 1)()  # also warms up imports and torch's first calls
     load = os.getloadavg()[0]
     before = machine_speedup()

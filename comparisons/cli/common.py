@@ -19,12 +19,11 @@ from typing import Any
 from gradverify.core.records import to_frame
 from gradverify.core.status import FAILING
 from gradverify.core.tolerances import SUPPORTED_DTYPES
-from gradverify.report import files as report
-from gradverify.report import junit
+from gradverify.report import files, junit
 from gradverify.run import run_info
+from gradverify.run.plan import DEFAULT_CASES, Case
 from gradverify.run.progress import Progress
 from gradverify.run.record_store import RecordStore
-from gradverify.run.sweep import DEFAULT_CASES, Case
 
 EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -201,7 +200,7 @@ def collect(
 
 def open_store(out_dir: Path) -> RecordStore:
     """The store that streams a run's records into ``out_dir/results.csv`` as they finish."""
-    return RecordStore(out_dir / report.RESULTS_FILE)
+    return RecordStore(out_dir / files.RESULTS_FILE)
 
 
 def finish(
@@ -223,20 +222,20 @@ def finish(
             frame.attrs.update(summary=store.tally.summary(), totals=store.tally.totals())
             meta["sampled"] = {"records": store.tally.records, "in_report": len(frame)}
     with _postpone_interrupt() as interrupted:
-        summary = report.write_report(frame, out_dir, meta, results_written=store is not None)
+        summary = files.write_report(frame, out_dir, meta, results_written=store is not None)
         # JSON and JUnit list every record: a sampled run reads them back from results.csv,
         # and only when asked (that read costs memory in proportion to the run)
         wanted = args.json is not None or getattr(args, "junit", None) is not None
-        full = report.load_results(out_dir)[0] if wanted and store is not None and store.bounded else frame
+        full = files.load_results(out_dir)[0] if wanted and store is not None and store.bounded else frame
         if args.json is not None:
-            report.write_json(full, args.json, meta)
+            files.write_json(full, args.json, meta)
         if getattr(args, "junit", None) is not None:
-            report.write_atomic(args.junit, junit.render(full, meta))
+            files.write_atomic(args.junit, junit.render(full, meta))
     if interrupted():
         meta["interrupted"] = True
     print(summary)
-    report.append_step_summary(summary)
-    print(f"report: {out_dir}  (open {out_dir / report.HTML_FILE})")
+    files.append_step_summary(summary)
+    print(f"report: {out_dir}  (open {out_dir / files.HTML_FILE})")
     if meta.get("interrupted"):
         print("interrupted: the report holds the cases finished so far", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -13,10 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gradverify.cli import common
-from gradverify.report import files as report
-from gradverify.report import junit
-from gradverify.report import run_diff as compare_runs
-from gradverify.report import run_diff_html as compare_html
+from gradverify.report import files, junit, run_diff, run_diff_html
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,10 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--factor",
         type=_factor,
-        default=compare_runs.DEFAULT_FACTOR,
+        default=run_diff.DEFAULT_FACTOR,
         metavar="F",
-        help="with --compare: relative error growth beyond F counts as worse "
-        f"(default {compare_runs.DEFAULT_FACTOR:g})",
+        help=f"with --compare: relative error growth beyond F counts as worse (default {run_diff.DEFAULT_FACTOR:g})",
     )
     parser.add_argument(
         "--out",
@@ -74,7 +70,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         raise common.UsageError("give a report folder (RUN_DIR) or --compare OLD_DIR NEW_DIR")
     if args.out is not None:
         raise common.UsageError("--out goes with --compare; RUN_DIR is re-rendered in place")
-    if args.factor != compare_runs.DEFAULT_FACTOR:
+    if args.factor != run_diff.DEFAULT_FACTOR:
         raise common.UsageError("--factor goes with --compare")
     return _rerender(args.run_dir, args.junit)
 
@@ -82,12 +78,12 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
 def _load(path: Path, what: str) -> tuple[pd.DataFrame, dict]:
     if not path.exists():
         raise common.UsageError(f"{what} {str(path)!r} does not exist")
-    if not path.is_dir() or not report.is_report_dir(path):
-        raise common.UsageError(f"{what} {str(path)!r} is not a report folder (it has no {report.RESULTS_FILE})")
+    if not path.is_dir() or not files.is_report_dir(path):
+        raise common.UsageError(f"{what} {str(path)!r} is not a report folder (it has no {files.RESULTS_FILE})")
     try:
-        return report.load_results(path)
+        return files.load_results(path)
     except (OSError, ValueError, pd.errors.ParserError) as e:
-        raise common.UsageError(f"{what} {str(path)!r}: cannot read {report.RESULTS_FILE}: {e}") from None
+        raise common.UsageError(f"{what} {str(path)!r}: cannot read {files.RESULTS_FILE}: {e}") from None
 
 
 def _rerender(run_dir: Path, junit_file: Path | None) -> int:
@@ -95,11 +91,11 @@ def _rerender(run_dir: Path, junit_file: Path | None) -> int:
     common.check_writable_dir(run_dir, "RUN_DIR")
     if junit_file is not None:
         common.check_writable_dir(junit_file.parent if str(junit_file.parent) else Path("."), "--junit")
-    summary = report.write_views(frame, run_dir, meta)
+    summary = files.write_views(frame, run_dir, meta)
     if junit_file is not None:
-        report.write_atomic(junit_file, junit.render(frame, meta))
+        files.write_atomic(junit_file, junit.render(frame, meta))
     print(summary)
-    print(f"report: {run_dir}  (open {run_dir / report.HTML_FILE})")
+    print(f"report: {run_dir}  (open {run_dir / files.HTML_FILE})")
     return common.EXIT_OK
 
 
@@ -108,10 +104,10 @@ def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None) -> i
     new, new_meta = _load(new_dir, "NEW_DIR")
     page_path = out or new_dir / "compare.html"
     common.check_writable_dir(page_path.parent if str(page_path.parent) else Path("."), "--out")
-    d = compare_runs.diff(old, new, factor)
-    text = compare_runs.markdown(d, str(old_dir), str(new_dir))
-    report.write_atomic(page_path, compare_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta)))
+    d = run_diff.diff(old, new, factor)
+    text = run_diff.markdown(d, str(old_dir), str(new_dir))
+    files.write_atomic(page_path, run_diff_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta)))
     print(text)
-    report.append_step_summary(text)
+    files.append_step_summary(text)
     print(f"comparison: {page_path}")
     return common.EXIT_DISAGREE if d.regressed else common.EXIT_OK

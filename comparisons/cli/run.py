@@ -8,9 +8,9 @@ import sys
 
 from gradverify.cli import common
 from gradverify.core.spec import OpSpec
+from gradverify.run.dispatch import make_sweep
 from gradverify.run.distributed import SchedulerUnavailable
-from gradverify.run.parallel import make_sweep
-from gradverify.run.sweep import count_cases
+from gradverify.run.plan import count_cases
 from gradverify.specs import registry
 
 

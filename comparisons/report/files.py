@@ -1,5 +1,5 @@
-"""Views of a run's records (per-op summary, failures, timings) and the report folder:
-results.csv, run.json, summary.md and report.html, plus the optional JSON file.
+"""The report folder: results.csv, run.json, summary.md and report.html, plus the optional
+JSON file and the GitHub step summary.
 
 Every file is written atomically (to a temporary name, then renamed), so an interrupted or
 crashed run never leaves a half-written report where a good one was.
@@ -17,176 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core import status
-from gradverify.core.records import COLUMNS
-from gradverify.core.status import Status
+from gradverify.report.tables import TEXT, markdown, normalise, totals
 from gradverify.run import run_info
 
-"""Worst last: the status of a check is the worst status among its records."""
-
-CHECK_KEYS = ["op", "variant", "dtype", "case", "seed"]
 RESULTS_FILE, SUMMARY_FILE, HTML_FILE = "results.csv", "summary.md", "report.html"
-# seeds stay text: exact at any size, and the same key whether read from memory or from the CSV
-NUMERIC = ("max_abs_err", "rel_err", "cs231n_rel_err", "atol", "rtol", "fd_err", "time_s", "bad_fraction")
-TEXT = tuple(c for c in COLUMNS if c not in NUMERIC)
-
-
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same frame whether it came from memory or from results.csv: every public column
-    present, text columns as strings ("" when missing), numbers as floats (NaN when missing).
-    Extra columns (``error_map``, ``worst_elements``, ...) are kept."""
-    frame = frame.copy()
-    for column in COLUMNS:
-        if column not in frame:
-            frame[column] = None
-    for column in frame.columns:
-        if column in NUMERIC:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        elif column in TEXT or frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(_text).astype(object)
-    return frame
-
-
-def _text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
-
-def is_gradient(frame: pd.DataFrame) -> pd.Series:
-    """Gradient records: those the finite difference looked at (it looks at every gradient)."""
-    return frame["fd_verdict"].fillna("").astype(str) != ""
-
-
-def checks(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per check (op, variant, dtype, case, seed) with its worst status."""
-    if frame.empty:
-        return pd.DataFrame(columns=[*CHECK_KEYS, "status"])
-    rank = frame["status"].map(status.ORDER.index)
-    worst = frame.assign(rank=rank).groupby(CHECK_KEYS, sort=False, dropna=False)["rank"].max()
-    return worst.map(lambda r: status.ORDER[r]).rename("status").reset_index()
-
-
-def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per op x dtype: checks, passed, kinks, failed, errors, worst rel_err (from
-    ``frame.attrs["summary"]`` when the frame is a sample of a larger run)."""
-    if "summary" in frame.attrs:
-        return frame.attrs["summary"].copy()
-    columns = ["op", "dtype", "checks", *status.ORDER, "worst_rel_err"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    per_check = checks(frame)
-    counts = pd.crosstab([per_check["op"], per_check["dtype"]], per_check["status"])
-    counts = counts.reindex(columns=list(status.ORDER), fill_value=0)
-    counts.insert(0, "checks", counts.sum(axis=1))
-    worst = frame.groupby(["op", "dtype"])["rel_err"].max().rename("worst_rel_err")
-    table = counts.join(worst).reset_index()
-    order = {op: i for i, op in enumerate(dict.fromkeys(frame["op"]))}
-    table = table.sort_values(["op", "dtype"], key=lambda s: s.map(order) if s.name == "op" else s)
-    return table[columns].reset_index(drop=True)
-
-
-def totals(frame: pd.DataFrame) -> dict[str, Any]:
-    """Counts of checks by status and of records, for the JSON summary and the last line
-    (from ``frame.attrs["totals"]`` when the frame is a sample of a larger run)."""
-    if "totals" in frame.attrs:
-        return dict(frame.attrs["totals"])
-    per_check = checks(frame)
-    counts = per_check["status"].value_counts()
-    return {
-        "ops": int(frame["op"].nunique()) if not frame.empty else 0,
-        "checks": int(len(per_check)),
-        "records": int(len(frame)),
-        **{s: int(counts.get(s, 0)) for s in status.ORDER},
-    }
-
-
-def failures(frame: pd.DataFrame) -> pd.DataFrame:
-    """Failing and erroring records, worst relative error first (errors, which have none, lead)."""
-    bad = frame[frame["status"].isin([Status.FAIL, Status.ERROR])]
-    return bad.sort_values("rel_err", ascending=False, na_position="first", kind="stable")
-
-
-def timings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Median implementation time per op, one column per variant and dtype, in microseconds,
-    and the naive / vectorized ratio where an op has both.
-
-    ``time_s`` is measured once per call and repeated on each of the call's records, so the
-    median is taken over calls. Only the implementations are timed, not the torch reference.
-    """
-    timed = frame.dropna(subset=["time_s"])
-    if timed.empty:
-        return pd.DataFrame()
-    calls = timed.groupby(CHECK_KEYS, sort=False)["time_s"].first().reset_index()
-    table = calls.pivot_table(index="op", columns=["dtype", "variant"], values="time_s", aggfunc="median", sort=False)
-    table = table * 1e6
-    columns = {}
-    for dtype in dict.fromkeys(calls["dtype"]):
-        variants = [v for d, v in table.columns if d == dtype]
-        for variant in variants:
-            columns[f"{variant} {dtype} (us)"] = table[(dtype, variant)]
-        if {"naive", "vectorized"} <= set(variants):
-            columns[f"naive / vectorized {dtype}"] = table[(dtype, "naive")] / table[(dtype, "vectorized")]
-    out = pd.DataFrame(columns)
-    out.index.name = "op"
-    return out.reset_index()
-
-
-def identity_line(meta: dict[str, Any]) -> str:
-    """``date, seed, cases, dtypes, versions`` in one line of Markdown."""
-    env = meta.get("environment") or {}
-    parts = [
-        meta.get("started", ""),
-        f"seed {meta.get('seed')}" if meta.get("seed") is not None else "",
-        f"{meta.get('cases')} random cases per op" if meta.get("cases") is not None else "",
-        f"dtypes {', '.join(meta.get('dtypes') or [])}" if meta.get("dtypes") else "",
-        ", ".join(f"{k} {v}" for k, v in env.items() if k != "platform"),
-    ]
-    return "; ".join(p for p in parts if p)
-
-
-def verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
-    """The run in one sentence, for the top of every view."""
-    t = totals(frame)
-    text = f"{t['checks']} checks: {t['pass']} passed, {t['kink']} kinks, {t['fail']} failed, {t['error']} errors"
-    if meta.get("interrupted"):
-        done, total = meta.get("done"), meta.get("total")
-        of = f" after {done} of {total} cases" if done is not None and total else ""
-        text += f" (INTERRUPTED{of}: only the cases that finished are included)"
-    return text
-
-
-def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
-    """summary.md: the run's identity, the per-op table and the worst failures."""
-    frame = normalise(frame)
-    lines = [
-        "# gradverify summary",
-        "",
-        f"`{meta.get('command', '')}`  ",
-        identity_line(meta) + (", **interrupted**" if meta.get("interrupted") else ""),
-        "",
-        f"**{verdict(frame, meta)}**",
-        "",
-    ]
-    table = summary_table(frame)
-    if table.empty:
-        lines.append("No checks ran.")
-    else:
-        table["worst_rel_err"] = table["worst_rel_err"].map(sci)
-        lines.append(table.to_markdown(index=False))
-    bad = failures(frame)
-    if not bad.empty:
-        lines += ["", f"## Failures ({len(bad)}, worst first)", ""]
-        for _, r in bad.head(limit).iterrows():
-            why = f" [{r['diagnosis']}]" if r["diagnosis"] else ""
-            lines.append(
-                f"- **{r['function']}** `{r['quantity']}` {r['status']}{why} {r['dtype']} {r['case']} "
-                f"({r['shape']}), rel_err {sci(r['rel_err']) or 'n/a'}: {r['message']}  \n"
-                f"  replay: `{r['reproduce']}`"
-            )
-        if len(bad) > limit:
-            lines.append(f"- ... and {len(bad) - limit} more in report.html and results.csv")
-    return "\n".join(lines) + "\n"
 
 
 def write_report(frame: pd.DataFrame, out_dir: Path, meta: dict[str, Any], results_written: bool = False) -> str:
@@ -211,13 +45,13 @@ def write_views(frame: pd.DataFrame, out_dir: Path, meta: dict[str, Any]) -> str
 def html_page(frame: pd.DataFrame, meta: dict[str, Any], summary: str) -> str:
     """report.html; if drawing it fails, a plain page with the summary (and a warning), so
     the folder never keeps a stale report beside new results."""
-    from gradverify.report import html as html_report  # matplotlib is imported only when a page is drawn
+    from gradverify.report import html_page  # matplotlib is imported only when a page is drawn
 
     try:
-        return html_report.render(normalise(frame), meta)
+        return html_page.render(normalise(frame), meta)
     except Exception as e:  # noqa: BLE001 - the results are written; the page degrades
         print(f"gradverify: warning: report.html fell back to plain text: {type(e).__name__}: {e}", file=sys.stderr)
-        return html_report.fallback(summary, f"{type(e).__name__}: {e}")
+        return html_page.fallback(summary, f"{type(e).__name__}: {e}")
 
 
 def load_results(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -279,11 +113,3 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return _plain(value.item())
     return None if value is pd.NA else value
-
-
-def sci(x: Any) -> str:
-    """A float as ``1.23e-07``; "" when missing."""
-    if x is None or x is pd.NA or x == "":
-        return ""
-    x = float(x)
-    return "" if math.isnan(x) else f"{x:.2e}"

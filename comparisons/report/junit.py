@@ -15,14 +15,14 @@ from typing import Any
 import pandas as pd
 
 from gradverify.core.status import Status
-from gradverify.report import files as report
+from gradverify.report import tables
 
 CASE_KEYS = ["op", "family", "variant", "function", "dtype", "case", "seed"]
 
 
 def render(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     """The JUnit XML document for the records in ``frame``."""
-    frame = report.normalise(frame)
+    frame = tables.normalise(frame)
     root = ET.Element("testsuites", name="gradverify")
     _properties(root, meta)
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
@@ -80,7 +80,7 @@ def _details(bad: pd.DataFrame) -> str:
     lines = [
         f"{r['quantity']}: {r['status']}"
         + (f" [{r['diagnosis']}]" if r["diagnosis"] else "")
-        + (f" rel_err {report.sci(r['rel_err'])}" if report.sci(r["rel_err"]) else "")
+        + (f" rel_err {tables.sci(r['rel_err'])}" if tables.sci(r["rel_err"]) else "")
         + f": {r['message']}"
         for _, r in bad.iterrows()
     ]

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from gradverify.core import status
-from gradverify.report import files as report
+from gradverify.report import tables
 
 DEFAULT_FACTOR = 10.0
 GROWTH_FLOOR = 0.01  # of rtol
@@ -190,7 +190,7 @@ def markdown(d: RunDiff, old_label: str, new_label: str, limit: int = 30) -> str
             continue
         shown = view(part, level)
         for column in ("rel_err_old", "rel_err_new"):
-            shown[column] = shown[column].map(report.sci)
+            shown[column] = shown[column].map(tables.sci)
         table_text = shown.head(limit).to_markdown(index=False, disable_numparse=True)  # keep 1.00e-07 as written
         lines += ["", f"## {title} ({len(part)})", "", table_text]
         if len(part) > limit:

@@ -20,7 +20,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from gradverify.core.spec import OpSpec
-from gradverify.run.parallel import WINDOW_PER_WORKER, Batch, Task, chunks, dumps_specs, ordered, pin_threads, run_tasks
+from gradverify.run.parallel import WINDOW_PER_WORKER, chunks, dumps_specs, ordered, run_tasks
+from gradverify.run.plan import Task
+from gradverify.run.sweep import Batch
+from gradverify.run.threads import pin_threads
 
 CHUNK = 16
 """Tasks per Dask task: the scheduler costs ~1 ms per task, a case ~10-50 ms."""

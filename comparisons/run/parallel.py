@@ -21,17 +21,13 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-import torch
-from threadpoolctl import threadpool_limits
-
 from gradverify.core.spec import OpSpec
-from gradverify.run.sweep import Case, planned_cases, sweep
-
-Batch = list[dict[str, Any]]
+from gradverify.run.plan import Task
+from gradverify.run.sweep import Batch, sweep
+from gradverify.run.threads import pin_threads
 
 CHUNK = 4
 """Tasks per chunk sent to a worker: a case takes ~10-50 ms, inter-process overhead ~0.2 ms,
@@ -41,36 +37,9 @@ WINDOW_PER_WORKER = 4
 """Chunks in flight per worker: enough to hide the hand-off, few enough to bound memory."""
 
 
-@dataclass(frozen=True)
-class Task:
-    """One (op, case, dtype) of a sweep; ``spec`` indexes the sweep's list of specs."""
-
-    spec: int
-    case: Case
-    dtype: str
-
-
-def plan(
-    specs: list[OpSpec], dtypes: list[str], run_seed: int, n_random: int, replay: Case | None = None
-) -> Iterator[Task]:
-    """The tasks of ``runner.sweep(specs, dtypes, run_seed, n_random, replay)`` in its order.
-
-    Lazy, so a sweep of millions of cases is never held as a list."""
-    for i, spec in enumerate(specs):
-        for case in planned_cases(spec, run_seed, n_random, replay):
-            yield from (Task(i, case, dtype) for dtype in dtypes)
-
-
 def run_tasks(specs: list[OpSpec], tasks: Iterable[Task]) -> list[Batch]:
     """The batches of ``tasks``, each computed exactly as ``runner.sweep`` computes it."""
     return [batch for t in tasks for batch in sweep([specs[t.spec]], [t.dtype], 0, 0, replay=t.case)]
-
-
-def pin_threads() -> Any:
-    """One torch thread and one BLAS/OpenMP thread in this process, for good (the returned
-    limiter must be kept alive by the caller only to restore the limits later)."""
-    torch.set_num_threads(1)
-    return threadpool_limits(limits=1)
 
 
 def chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
@@ -94,12 +63,6 @@ def ordered(submit: Any, work: Iterator[list[Task]], window: int) -> Iterator[Ba
     finally:
         for future in pending:
             future.cancel()
-
-
-def _pinned(batches: Iterator[Batch]) -> Iterator[Batch]:
-    """``batches`` consumed under one BLAS thread, the setting the workers use."""
-    with threadpool_limits(limits=1):
-        yield from batches
 
 
 def dumps_specs(specs: list[OpSpec]) -> bytes:
@@ -250,24 +213,3 @@ def _dumps(setup: Callable[[], Runner]) -> bytes:
     import cloudpickle
 
     return cloudpickle.dumps(setup)
-
-
-def make_sweep(
-    specs: list[OpSpec],
-    dtypes: list[str],
-    seed: int,
-    cases: int,
-    replay: Case | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-) -> Iterator[Batch]:
-    """The batches of ``runner.sweep(specs, dtypes, seed, cases, replay)``, in its order and
-    with the same records, computed here (``workers=1``), by a local process pool
-    (``workers > 1``) or by the Dask cluster at ``scheduler`` (``tcp://host:8786``)."""
-    if scheduler is not None:
-        from gradverify.run.distributed import dask_sweep  # dask is an optional dependency
-
-        return dask_sweep(specs, plan(specs, dtypes, seed, cases, replay), scheduler)
-    if workers <= 1:
-        return _pinned(sweep(specs, dtypes, seed, cases, replay))
-    return task_sweep(specs, plan(specs, dtypes, seed, cases, replay), workers)

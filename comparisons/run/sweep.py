@@ -1,91 +1,40 @@
-"""A sweep: every selected op over random and edge-case samples, in each dtype."""
+"""A sweep in this process: every task of the case plan, one batch of records at a time."""
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
-
-import torch
+from collections.abc import Callable, Iterator, Sequence
 
 from gradverify.core.engine import check_case
 from gradverify.core.records import Record
-from gradverify.core.sampling import RANDOM, case_seed
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import Status
+from gradverify.run import threads
+from gradverify.run.plan import Case, replay_command, tasks
 
-DEFAULT_CASES = 6
-"""Random cases per op; every run adds one case per edge case of the op."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One sample of one op: its kind (``random`` or an edge case) and its seed."""
-
-    kind: str
-    seed: int
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.seed}"
-
-    @classmethod
-    def parse(cls, text: str) -> Case:
-        """``KIND:SEED`` as printed in records' reproduce commands, e.g. ``ties:1234``."""
-        kind, sep, seed = text.rpartition(":")
-        if not sep or not kind or not seed.isdigit():
-            raise ValueError(f"--replay takes KIND:SEED (e.g. random:1234 or ties:1234), got {text!r}")
-        return cls(kind, int(seed))
+Batch = list[Record]
+"""The records of one (op, case, dtype): every variant's quantities."""
 
 
-def cases_of(spec: OpSpec, run_seed: int, n_random: int) -> Iterator[Case]:
-    """The edge cases of ``spec`` followed by ``n_random`` random ones, seeded per op; lazy, so
-    a sweep of millions of cases is never held as a list."""
-    kinds = len(spec.edge_cases)
-    for index in range(kinds + n_random):
-        kind = spec.edge_cases[index] if index < kinds else RANDOM
-        yield Case(kind, case_seed(run_seed, spec.name, index))
-
-
-def reproduce_command(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
-    def command(variant: Variant) -> str:
-        args = ["gradverify", "run", "--ops", f"{spec.name}:{variant.name}", "--dtypes", dtype, "--replay", str(case)]
-        return shlex.join(args)
-
-    return command
-
-
-def planned_cases(spec: OpSpec, run_seed: int, n_random: int, replay: Case | None = None) -> Iterator[Case]:
-    """The cases a sweep runs for ``spec``: the replayed one (if its kind applies), or all."""
-    if replay is not None:
-        return iter([replay] if replay.kind in (RANDOM, *spec.edge_cases) else [])
-    return cases_of(spec, run_seed, n_random)
-
-
-def count_cases(spec: OpSpec, n_random: int, replay: Case | None = None) -> int:
-    """How many cases ``planned_cases`` yields for ``spec`` (for progress bars)."""
-    if replay is not None:
-        return int(replay.kind in (RANDOM, *spec.edge_cases))
-    return len(spec.edge_cases) + n_random
+def run_replay(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
+    """How a built-in case replays: ``gradverify run --ops OP:VARIANT ...``."""
+    return lambda variant: replay_command("run", spec.name, variant.name, dtype, case)
 
 
 def sweep(
-    specs: list[OpSpec],
-    dtypes: list[str],
+    specs: Sequence[OpSpec],
+    dtypes: Sequence[str],
     run_seed: int,
     n_random: int,
     replay: Case | None = None,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[Batch]:
     """Yield the records of one (op, case, dtype) at a time, so callers can stream them."""
-    # the samples are tiny: one thread avoids pool start-up costs and keeps timings stable
-    torch.set_num_threads(1)
-    for spec in specs:
-        for case in planned_cases(spec, run_seed, n_random, replay):
-            for dtype in dtypes:
-                yield check_safely(spec, dtype, case, reproduce_command(spec, dtype, case))
+    threads.one_torch_thread()
+    for task in tasks(specs, dtypes, run_seed, n_random, replay):
+        spec = specs[task.spec]
+        yield check_safely(spec, task.dtype, task.case, run_replay(spec, task.dtype, task.case))
 
 
-def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Variant], str]) -> list[dict[str, Any]]:
+def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Variant], str]) -> Batch:
     """``check_case``, with a failure of the spec or reference itself as error records."""
     try:
         return check_case(spec, dtype, case.kind, case.seed, reproduce=command)

@@ -18,13 +18,14 @@ from types import ModuleType
 from typing import Any
 
 import pandas as pd
-import torch
 
 from gradverify.core.records import Record, to_frame
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import Status
 from gradverify.core.tolerances import SUPPORTED_DTYPES
-from gradverify.run.sweep import DEFAULT_CASES, Case, check_safely, count_cases, planned_cases
+from gradverify.run import threads
+from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
+from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
 from gradverify.usercode import discovery
 from gradverify.usercode.sandbox.pool import (
@@ -179,11 +180,10 @@ class SubmissionCheck:
         """The plan's records, then one batch of records per (op, case, dtype)."""
         if self.plan.records:
             yield list(self.plan.records)
-        torch.set_num_threads(1)  # as in ``runner.sweep``: tiny samples, stable timings
-        for spec in self.plan.specs:
-            for case in planned_cases(spec, self.options.seed, self.options.cases, self.options.replay):
-                for dtype in self.options.dtypes:
-                    yield self.run_case(spec, dtype, case)
+        threads.one_torch_thread()
+        o, specs = self.options, self.plan.specs
+        for task in tasks(specs, o.dtypes, o.seed, o.cases, o.replay):
+            yield self.run_case(specs[task.spec], task.dtype, task.case)
 
     def total(self) -> int:
         """How many (op, case, dtype) batches ``batches`` yields after the plan's records."""
@@ -192,8 +192,8 @@ class SubmissionCheck:
 
     def run_case(self, spec: OpSpec, dtype: str, case: Case) -> list[Record]:
         def command(variant: Variant) -> str:
-            argv = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
-            return shlex.join([*argv, "--dtypes", dtype, "--replay", str(case), *self.options.flags()])
+            target, flags = self.submission.target, self.options.flags()
+            return replay_command("check", spec.name, variant.name, dtype, case, target, flags)
 
         return check_safely(spec, dtype, case, command)
 

@@ -1,1 +1,1 @@
-"""TODO docstring."""
+"""CS231n's computations as torch ops, forward only: autograd supplies every gradient."""

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from gradverify.core.records import to_frame
-from gradverify.report import files as report
+from gradverify.report import files
 from report_checks import records
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -49,7 +49,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for kind in ("failing", "clean", "empty"):
         folder = tmp_path_factory.mktemp(kind)
-        report.write_report(to_frame([] if kind == "empty" else records(kind)), folder, META)
+        files.write_report(to_frame([] if kind == "empty" else records(kind)), folder, META)
         out[kind] = folder / "report.html"
     return out
 

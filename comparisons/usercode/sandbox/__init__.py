@@ -6,12 +6,11 @@ from the worker is unpickled or evaluated in the parent.
 
 - ``protocol``: the wire format (JSON header + raw numeric bytes) and value encodings.
 - ``worker``: the worker process (``python -m gradverify.usercode.sandbox.worker``).
-- ``usercode``: worker side: importing a submission, listing and resolving its callables.
+- ``loader``: worker side: importing a submission, listing and resolving its callables.
 - ``bridges``: worker side: adapters for model classes with other APIs.
 - ``grading``: the grading-mode import blocker and its outside check.
 - ``pool``: parent side: starting, timing out, killing and replacing workers.
 - ``remote``: parent side: ``RemoteAdapter``, an adapter whose calls go to a worker.
-- ``discovery``: parent side: which registry ops a submission provides.
 
 This package must not import torch or the engine at import time: the worker imports it.
 """

@@ -34,8 +34,7 @@ import numpy as np
 
 from gradverify.core.adapters import Fault
 from gradverify.core.sampling import Sample
-from gradverify.usercode.sandbox import bridges, grading
-from gradverify.usercode.sandbox import loader as usercode
+from gradverify.usercode.sandbox import bridges, grading, loader
 from gradverify.usercode.sandbox.protocol import decode_static, encode_value, pack, read_frame, write_all
 
 LOG_LIMIT_BYTES = 64 << 20
@@ -66,7 +65,7 @@ class Session:
     """The worker's state: the imported submission, resolved targets, the import blocker."""
 
     def __init__(self) -> None:
-        self.loaded: usercode.Loaded | None = None
+        self.loaded: loader.Loaded | None = None
         self.targets: dict[str, Any] = {}
         self.blocker: grading.ImportBlocker | None = None
 
@@ -93,15 +92,15 @@ class Session:
             self.blocker = grading.install()
         wanted = [str(n) for n in h.get("wanted", [])]
         try:
-            self.loaded = usercode.load(str(h["target"]), str(h["kind"]), wanted)
+            self.loaded = loader.load(str(h["target"]), str(h["kind"]), wanted)
         except MemoryError:
-            self.loaded = usercode.Loaded(errors=[{"module": str(h["target"]), "message": "MemoryError"}])
+            self.loaded = loader.Loaded(errors=[{"module": str(h["target"]), "message": "MemoryError"}])
         return {
             "ok": True,
             "modules": sorted(self.loaded.modules),
             "errors": self.loaded.errors,
             "not_found": self.loaded.not_found,
-            "inventory": usercode.inventory(self.loaded, wanted),
+            "inventory": loader.inventory(self.loaded, wanted),
             "attempts": list(dict.fromkeys(self.attempts())),
         }, {}
 
@@ -109,8 +108,8 @@ class Session:
         out = {}
         for expr in h.get("targets", []):
             try:
-                out[expr] = usercode.describe(expr, self.resolve(str(expr)))
-            except usercode.ResolveError as e:
+                out[expr] = loader.describe(expr, self.resolve(str(expr)))
+            except loader.ResolveError as e:
                 out[expr] = {"error": str(e)}
         return {"ok": True, "resolved": out, "attempts": self.attempts()}, {}
 
@@ -141,17 +140,17 @@ class Session:
         except Fault as e:  # BadReturn from the adapter, or an adapter that cannot be built
             return self._failed(before, e.code, str(e))
         except MemoryError as e:
-            return self._failed(before, "memory_exceeded", usercode.last_line(e))
-        except usercode.ResolveError as e:
+            return self._failed(before, "memory_exceeded", loader.last_line(e))
+        except loader.ResolveError as e:
             return self._failed(before, "exception", str(e))
         except BaseException as e:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too: a result
-            return self._failed(before, "exception", usercode.last_line(e))
+            return self._failed(before, "exception", loader.last_line(e))
         if len(self.attempts()) > before:
             return self._failed(before, "exception", "")
         try:
             return _reply(outputs, grads, sent, sample)
         except BaseException as e:  # noqa: BLE001 - a returned object that breaks encoding
-            return self._failed(before, "exception", usercode.last_line(e))
+            return self._failed(before, "exception", loader.last_line(e))
 
     def _failed(self, before: int, code: str, detail: str) -> tuple[dict[str, Any], dict]:
         attempts = self.attempts()

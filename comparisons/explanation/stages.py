@@ -43,7 +43,7 @@ class _Recorder(TorchFunctionMode):
         return out
 
 
-def reference_stages(spec: OpSpec, sample: Sample, upstream: dict[str, np.ndarray]) -> list[Stage]:
+def capture(spec: OpSpec, sample: Sample, upstream: dict[str, np.ndarray]) -> list[Stage]:
     """Forward values and gradients of every intermediate of ``spec.reference`` on ``sample``
     (float64), differentiated with ``upstream`` as the engine does."""
     tensors = {}

@@ -21,8 +21,8 @@ from gradverify.core.reference_eval import evaluate
 from gradverify.core.sampling import RANDOM, TIES, case_seed
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import FAILING, Status
-from gradverify.explain import stages as stage_view
-from gradverify.run.sweep import Case
+from gradverify.explanation import stages as reference_stages
+from gradverify.run.plan import Case
 
 DEFAULT_BUDGET = 120
 """Cases tried per function and dtype when searching for the smallest failure."""
@@ -46,7 +46,7 @@ class Explanation:
     case: Case | None = None
     size: int = 0
     records: list[Record] = field(default_factory=list)
-    stages: list[stage_view.Stage] = field(default_factory=list)
+    stages: list[reference_stages.Stage] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -99,13 +99,13 @@ def explain(
     return result
 
 
-def _stages(spec: OpSpec, dtype: str, case: Case) -> list[stage_view.Stage]:
+def _stages(spec: OpSpec, dtype: str, case: Case) -> list[reference_stages.Stage]:
     """The reference's stages on exactly the case the engine checked (same sample, upstream)."""
     rng = np.random.default_rng(case.seed)
     values64 = spec.sample(rng, case.kind).cast(dtype).cast(np.float64)
     upstream = evaluate(spec, values64, rng).upstream
     try:
-        return stage_view.reference_stages(spec, values64, upstream)
+        return reference_stages.capture(spec, values64, upstream)
     except Exception:  # noqa: BLE001 - the view is an aid; the explanation stands without it
         return []
 

@@ -2,7 +2,7 @@
 network fetch) that says what was checked, what failed, why, and how to replay it.
 
 Tables are pandas Stylers; the page skeleton and its CSS are shared with the run-to-run
-comparison page (``compare_runs``).
+comparison page (``run_diff_html``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import pandas as pd
 
 from gradverify.core import status
 from gradverify.core.status import Status
-from gradverify.report import files as report
-from gradverify.report import plots
+from gradverify.report import plots, tables
 
 _ids = itertools.count()
 
@@ -108,7 +107,7 @@ def table(
         return '<p class="note">(none)</p>'
     formatters = formatters or {}
     numeric = [c for c in frame.columns if c not in formatters and pd.api.types.is_float_dtype(frame[c])]
-    styler = frame.style.format({**{c: report.sci for c in numeric}, **formatters}, escape="html", na_rep="")
+    styler = frame.style.format({**{c: tables.sci for c in numeric}, **formatters}, escape="html", na_rep="")
     if raw:
         styler = styler.format({c: formatters.get(c, str) for c in raw}, subset=list(raw), escape=None)
     styler = styler.hide(axis="index")
@@ -126,8 +125,8 @@ def table(
 
 
 def render(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
-    """The whole report of one run (``frame`` normalised by ``report.normalise``)."""
-    bad = report.failures(frame)
+    """The whole report of one run (``frame`` normalised by ``tables.normalise``)."""
+    bad = tables.failures(frame)
     sections = [
         "<h1>gradverify report</h1>",
         _verdict(frame, meta),
@@ -142,7 +141,7 @@ def render(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
         "Re-render with <code>gradverify report DIR</code>.</footer>",
     ]
     body = "\n".join(s for s in sections[2:] if s)
-    title = f"gradverify: {report.verdict(frame, meta)}"
+    title = f"gradverify: {tables.verdict(frame, meta)}"
     return page(title, "\n".join([*sections[:2], _nav(body), body]))
 
 
@@ -181,8 +180,8 @@ def image(png: bytes, alt: str, caption: str = "") -> str:
 
 
 def _verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
-    t = report.totals(frame)
-    text = report.verdict(frame, meta)
+    t = tables.totals(frame)
+    text = tables.verdict(frame, meta)
     if t[Status.FAIL] or t[Status.ERROR]:
         kind, text = "bad", f"Something disagrees with its reference. {text}"
     elif meta.get("interrupted"):
@@ -223,7 +222,7 @@ def _identity(meta: dict[str, Any]) -> str:
 
 def _overview(frame: pd.DataFrame) -> str:
     head = '<h2 id="overview">Overview</h2>'
-    summary = report.summary_table(frame)
+    summary = tables.summary_table(frame)
     if summary.empty:
         return head + '<p class="note">No checks ran, so there is nothing to show.</p>'
     dtypes = list(dict.fromkeys(summary["dtype"]))
@@ -240,7 +239,7 @@ def _overview(frame: pd.DataFrame) -> str:
         counts = ", ".join(f"{r[s]} {s}" for s in status.ORDER if r[s] and s != Status.PASS)
         passed = f"{r[Status.PASS]}/{r['checks']} pass" + (f"; {counts}" if counts else "")
         grid.loc[r["op"], r["dtype"]] = (
-            f'{passed}<br><span class="worst">worst rel_err {report.sci(r["worst_rel_err"]) or "n/a"}</span>'
+            f'{passed}<br><span class="worst">worst rel_err {tables.sci(r["worst_rel_err"]) or "n/a"}</span>'
         )
         classes.loc[r["op"], r["dtype"]] = f"cell {worst}"
     classes = classes.replace("", "none")
@@ -279,8 +278,8 @@ def _failures(bad: pd.DataFrame) -> str:
         facts = [f"<strong>{e(r['diagnosis'] or r['status'])}</strong>"]
         if r["blame"]:
             facts.append(f"blame: {e(r['blame'])}")
-        if report.sci(r["rel_err"]):
-            facts.append(f"rel_err {report.sci(r['rel_err'])}")
+        if tables.sci(r["rel_err"]):
+            facts.append(f"rel_err {tables.sci(r['rel_err'])}")
         if not pd.isna(r["bad_fraction"]):
             facts.append(f"{100 * float(r['bad_fraction']):.3g}% of entries off")
         if r["fd_verdict"]:
@@ -337,7 +336,7 @@ def _num(x: Any) -> str:
 
 
 def _maps(bad: pd.DataFrame) -> str:
-    grads = bad[report.is_gradient(bad) & (bad["status"] == Status.FAIL)]
+    grads = bad[tables.is_gradient(bad) & (bad["status"] == Status.FAIL)]
     if grads.empty:
         return ""
     head = '<h2 id="maps">Where failing gradients are wrong</h2>'
@@ -356,7 +355,7 @@ def _maps(bad: pd.DataFrame) -> str:
 def _distributions(frame: pd.DataFrame) -> str:
     if frame["rel_err"].notna().sum() == 0:
         return ""
-    grads = report.is_gradient(frame)
+    grads = tables.is_gradient(frame)
     figures = []
     for part, title in ((frame[~grads], "Forward: outputs and losses"), (frame[grads], "Gradients")):
         png = plots.error_distribution(part, title)
@@ -370,7 +369,7 @@ def _distributions(frame: pd.DataFrame) -> str:
 
 
 def _timings(frame: pd.DataFrame) -> str:
-    times = report.timings(frame)
+    times = tables.timings(frame)
     if times.empty:
         return ""
     formatters = {
