@@ -215,7 +215,7 @@ class FullyConnectedNetLastRegMissing(fc.FullyConnectedNet):
 
 def _model(op: str, cls) -> ModelLoss:
     adapter = next(s for s in FC_SPECS if s.name == op).variants[0].adapter
-    return ModelLoss(cls, adapter.init, adapter.params)
+    return ModelLoss(cls, adapter.init, adapter.params, adapter.data)
 
 
 SVM_ARGS = ("W", "X", "y", "reg")

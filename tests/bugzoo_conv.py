@@ -256,7 +256,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "three_layer_conv_net",
         "w1_reg_grad_missing",
-        ModelLoss(ThreeLayerConvNetW1RegMissing, cnn_init, PARAMS),
+        ModelLoss(ThreeLayerConvNetW1RegMissing, cnn_init, PARAMS, ("X", "y")),
         ("dW1",),
         diagnosis=("reg_grad",),
     ),

@@ -180,7 +180,8 @@ class ForwardBackward:
 @dataclass(frozen=True)
 class ModelLoss:
     """A model class: ``cls(**init(sample))``, ``model.params`` set from the sample, then
-    ``model.loss(X, y) -> (loss, grads)`` at training time and ``model.loss(X) -> scores``.
+    ``model.loss(X, y) -> (loss, grads)`` at training time and ``model.loss(X) -> scores``,
+    with ``X`` and ``y`` the inputs ``data`` names.
 
     ``grad_keys`` maps a parameter name to the key its gradient has in the returned dict when
     the two differ (code that returns ``dW1`` for ``W1``). ``prepare(model, sample)`` runs
@@ -190,7 +191,7 @@ class ModelLoss:
     cls: Callable
     init: Callable[[Sample], dict[str, Any]]
     params: tuple[str, ...]
-    data: tuple[str, str] = ("X", "y")
+    data: tuple[str, str]  # the inputs passed to ``loss``: data and labels
     grad_keys: Mapping[str, str] = field(default_factory=dict)
     prepare: Callable[[Any, Sample], None] | None = None
 

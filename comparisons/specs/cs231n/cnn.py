@@ -13,6 +13,8 @@ from gradverify.specs.conv_kinks import conv2d, max_pool, relu_pool_kinks
 from gradverify.specs.cs231n.conv_layers import ONE_BY_ONE
 from gradverify.specs.kinks import near_zero
 
+DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
+
 PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
 POOL_PARAM = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
@@ -89,7 +91,7 @@ SPECS = (
     OpSpec(
         name="three_layer_conv_net",
         family="cnn",
-        variants=(Variant("fast", ModelLoss(impl.ThreeLayerConvNet, init, PARAMS)),),
+        variants=(Variant("fast", ModelLoss(impl.ThreeLayerConvNet, init, PARAMS, DATA)),),
         reference=lambda t: {
             "loss": ref.three_layer_conv_net_loss(_params(t), t["X"], t["y"], t["reg"]),
             "scores": ref.three_layer_conv_net_scores(_params(t), t["X"]),

@@ -22,6 +22,8 @@ from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.cs231n.normalization import BIAS_BEFORE_BATCHNORM, norm_relu_inputs, scale_shift
 from gradverify.specs.kinks import mlp_param_kinks, near_zero
 
+DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
+
 HIDDEN_LAYERS = 2
 """FullyConnectedNet is checked with this many hidden layers (three affine layers)."""
 
@@ -47,7 +49,7 @@ def _spec(name: str, cls, hidden: int, init, doc: str) -> OpSpec:
     return OpSpec(
         name=name,
         family="fc_net",
-        variants=(Variant("vectorized", ModelLoss(cls, init, params)),),
+        variants=(Variant("vectorized", ModelLoss(cls, init, params, DATA)),),
         reference=lambda t: {
             "loss": ref.fc_net_loss(_params(t, hidden + 1), t["X"], t["y"], t["reg"]),
             "scores": ref.fc_net_scores(_params(t, hidden + 1), t["X"]),
@@ -202,6 +204,7 @@ def net_adapter(cls: Any, normalization: str | None, dropout: bool) -> ModelLoss
         cls,
         lambda s: net_init(s, normalization, dropout),
         _net_params(HIDDEN_LAYERS, normalization),
+        DATA,
         prepare=set_running_stats if normalization == "batchnorm" else None,
     )
 
