@@ -8,6 +8,7 @@ failure can be blamed on the right side.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from collections.abc import Callable
@@ -147,8 +148,10 @@ def _check_variant(
     quantities += [Quantity(f"d{w}", w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]
     for q in quantities:
         q.function = adapter.function_for(q.quantity)
-        fields = judge(q, ctx)
-        records.append(Record(**base, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
+        own = spec.tolerance_of(q.quantity, base["dtype"], tol)
+        fields = judge(q, ctx if own is tol else dataclasses.replace(ctx, tol=own))
+        row = {**base, "atol": own.atol, "rtol": own.rtol}
+        records.append(Record(**row, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
     for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
         err = abs(st.value - st.expected)
         ok = err <= st.tolerance

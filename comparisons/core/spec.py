@@ -30,6 +30,20 @@ class Statistic:
 
 
 @dataclass(frozen=True)
+class Deviation:
+    """A known, accepted way an op's quantities differ from the defaults, with its reason (in
+    the spirit of OpInfo's ``DecorateInfo``): for now a looser tolerance per dtype on the
+    named quantities (every quantity when ``quantities`` is empty)."""
+
+    reason: str
+    tolerances: Mapping[str, Tolerance]
+    quantities: tuple[str, ...] = ()
+
+    def applies(self, quantity: str, dtype: str) -> bool:
+        return dtype in self.tolerances and (not self.quantities or quantity in self.quantities)
+
+
+@dataclass(frozen=True)
 class Variant:
     """One implementation of an op (``naive``, ``vectorized``, ...) behind its adapter."""
 
@@ -58,6 +72,8 @@ class OpSpec:
     - ``statistics(sample, outputs)`` returns checks on the implementation's outputs that no
       reference value expresses (a dropout keep rate), each as a ``Statistic``.
     - ``roles`` says which inputs count examples, hold labels, or regularize (for diagnosis).
+    - ``deviations`` declares known, accepted differences of single quantities, each with its
+      reason (a structurally zero gradient that only rounding makes nonzero).
     """
 
     name: str
@@ -74,6 +90,11 @@ class OpSpec:
     statistics: Callable[[Sample, dict[str, Any]], list[Statistic]] | None = None
     description: str = ""
     roles: Roles = field(default_factory=Roles)
+    deviations: tuple[Deviation, ...] = ()
+
+    def tolerance_of(self, quantity: str, dtype: str, default: Tolerance) -> Tolerance:
+        """The tolerance of ``quantity`` in ``dtype``: a deviation's, else ``default``."""
+        return next((d.tolerances[dtype] for d in self.deviations if d.applies(quantity, dtype)), default)
 
     def variant(self, name: str) -> Variant:
         for v in self.variants:

@@ -19,7 +19,7 @@ from gradverify.core.adapters import ModelLoss
 from gradverify.core.model_state import set_running_stats
 from gradverify.core.sampling import C2, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import ONE, OpSpec, Variant
-from gradverify.specs.cs231n.normalization import BIAS_BEFORE_BATCHNORM, norm_relu_inputs, scale_shift
+from gradverify.specs.cs231n.normalization import bias_before_batchnorm, norm_relu_inputs, scale_shift
 from gradverify.specs.kinks import mlp_param_kinks, near_zero
 
 DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
@@ -221,7 +221,9 @@ def _net_spec(name: str, normalization: str | None, dropout: bool, edge_cases: t
         wrt=_net_params(hidden, normalization),
         edge_cases=edge_cases,
         kinks=lambda s, band: _net_kinks(s, band, hidden, normalization, dropout),
-        tolerances=BIAS_BEFORE_BATCHNORM if normalization == "batchnorm" else {},
+        deviations=(bias_before_batchnorm(*(f"b{i}" for i in range(1, hidden + 1))),)
+        if normalization == "batchnorm"
+        else (),
         description=doc,
     )
 

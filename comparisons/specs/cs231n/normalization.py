@@ -29,7 +29,7 @@ import gradverify.reference.cs231n.norm_layer_utils as ref_lu
 import gradverify.reference.cs231n.normalization as ref
 from gradverify.core.adapters import ForwardBackward
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
-from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
+from gradverify.core.spec import RANDOM_UPSTREAM, Deviation, OpSpec, Variant
 from gradverify.core.tolerances import COMPARE, Tolerance
 from gradverify.specs.kinks import near_zero
 
@@ -50,11 +50,18 @@ _BIAS_REASON = (
     "(squared when two stack); measured over 60 seeds of every case: up to 2.2e-11 in float64 "
     "and 3.1e-5 in float32, so the default atol would fail correct code"
 )
-BIAS_BEFORE_BATCHNORM = {
-    "float64": Tolerance(rtol=COMPARE["float64"].rtol, atol=1e-10, reason=_BIAS_REASON),
-    "float32": Tolerance(rtol=COMPARE["float32"].rtol, atol=1e-4, reason=_BIAS_REASON),
-}
-"""Tolerances of ops with a bias in front of batchnorm (atol only; rtol as by default)."""
+
+
+def bias_before_batchnorm(*biases: str) -> Deviation:
+    """The gradients of biases in front of batchnorm are 0 but for rounding: atol only."""
+    return Deviation(
+        _BIAS_REASON,
+        {
+            "float64": Tolerance(rtol=COMPARE["float64"].rtol, atol=1e-10, reason=_BIAS_REASON),
+            "float32": Tolerance(rtol=COMPARE["float32"].rtol, atol=1e-4, reason=_BIAS_REASON),
+        },
+        quantities=tuple(f"d{b}" for b in biases),
+    )
 
 
 def _features(
@@ -322,7 +329,7 @@ SPECS = (
         wrt=("x", "w", "b", "gamma", "beta"),
         edge_cases=(TIES,),
         kinks=lambda s, band: affine_norm_kinks(s, band, "batchnorm"),
-        tolerances=BIAS_BEFORE_BATCHNORM,
+        deviations=(bias_before_batchnorm("b"),),
         description="affine - train-mode batchnorm - ReLU (db is 0: the batch mean absorbs b)",
     ),
     OpSpec(
