@@ -149,3 +149,18 @@ def test_the_installed_wheel_imports_from_anywhere_and_nothing_else_does(wheel: 
 def test_python_dash_m_gradverify_is_the_command() -> None:
     out = subprocess.run([sys.executable, "-m", "gradverify", "--help"], capture_output=True, text=True, cwd="/")
     assert out.returncode == 0 and "usage: gradverify" in out.stdout
+
+
+def test_the_layout_page_lists_every_module_and_no_other() -> None:
+    """docs/layout.md names each module under its folder; a module added, moved or removed
+    without the page being updated fails here."""
+    listed, folder = set(), None
+    for line in (ROOT / "docs" / "layout.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("### `"):
+            folder = line.split("`")[1].rstrip("/")
+        elif line.startswith("| `") and folder is not None:
+            listed.add(f"{folder}/{line.split('`')[1]}")
+    tree = {
+        p.relative_to(ROOT).as_posix() for t in ("comparisons", "impl", "reference") for p in (ROOT / t).rglob("*.py")
+    }
+    assert sorted(tree - listed) == [] and sorted(listed - tree) == []

@@ -1,4 +1,4 @@
-"""The ``gradverify`` command line; each subcommand lives in ``gradverify/commands/``.
+"""The ``gradverify`` command line; each subcommand lives in its own module of ``gradverify.cli``.
 
 Exit codes: 0 everything agrees, 1 something disagrees (fail or error), 2 bad usage,
 130 interrupted (the report of the finished cases is still written).
