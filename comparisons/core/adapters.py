@@ -55,6 +55,11 @@ class Adapter(Protocol):
         """The name of the implementation function that produced ``quantity``."""
         ...
 
+    def code(self) -> dict[str, Callable]:
+        """The implementation code the adapter calls, by field: what selection by function
+        name and shipping specs to other processes need to know."""
+        ...
+
     @property
     def primary(self) -> str:
         """The name a user types to select this implementation."""
@@ -109,6 +114,9 @@ class LossGrad:
     def forward(self, sample: Sample) -> dict[str, Any]:
         loss, _ = _pair(_call(self.fn, sample, self.args, self.kwargs), self.fn, "(loss, gradient)")
         return {self.output: loss}
+
+    def code(self) -> dict[str, Callable]:
+        return {"fn": self.fn}
 
     def function_for(self, quantity: str) -> str:
         return _name(self.fn)
@@ -167,6 +175,9 @@ class ForwardBackward:
 
     def forward(self, sample: Sample) -> dict[str, Any]:
         return self._forward(sample)[0]
+
+    def code(self) -> dict[str, Callable]:
+        return {k: v for k, v in (("forward_fn", self.forward_fn), ("backward_fn", self.backward_fn)) if v is not None}
 
     def function_for(self, quantity: str) -> str:
         forward = quantity in self.outputs or quantity in self.state or self.backward_fn is None
@@ -227,6 +238,9 @@ class ModelLoss:
     def function_for(self, quantity: str) -> str:
         return f"{self.primary}.loss"
 
+    def code(self) -> dict[str, Callable]:
+        return {"cls": self.cls}
+
     @property
     def primary(self) -> str:
         return _name(self.cls)
@@ -270,6 +284,9 @@ class UpdateRule:
 
     def function_for(self, quantity: str) -> str:
         return _name(self.fn)
+
+    def code(self) -> dict[str, Callable]:
+        return {"fn": self.fn}
 
     @property
     def primary(self) -> str:

@@ -85,10 +85,7 @@ def _modules(specs: list[OpSpec]) -> set[str]:
     names = set()
     for spec in specs:
         for variant in spec.variants:
-            for attr in ("fn", "forward_fn", "backward_fn", "cls"):
-                code = getattr(variant.adapter, attr, None)
-                if getattr(code, "__module__", None):
-                    names.add(code.__module__)
+            names.update(c.__module__ for c in variant.adapter.code().values() if getattr(c, "__module__", None))
     return names
 
 

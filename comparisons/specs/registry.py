@@ -12,12 +12,7 @@ class UnknownName(ValueError):
 
 def _functions(variant: Variant) -> set[str]:
     adapter = variant.adapter
-    names = {adapter.primary}
-    for attr in ("fn", "forward_fn", "backward_fn"):
-        fn = getattr(adapter, attr, None)
-        if fn is not None:
-            names.add(fn.__name__)
-    return names
+    return {adapter.primary} | {fn.__name__ for key, fn in adapter.code().items() if key != "cls"}
 
 
 def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[OpSpec]:

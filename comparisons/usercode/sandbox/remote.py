@@ -88,6 +88,9 @@ class RemoteAdapter:
     def function_for(self, quantity: str) -> str:
         return self.names.function_for(quantity)
 
+    def code(self) -> dict[str, Callable]:
+        return {}  # the user's code lives in the worker; nothing of it exists in this process
+
     def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
         if self.forward_only:
             return Outcome(self.forward(sample), {})
