@@ -85,7 +85,7 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     """Every test of ``target`` (one submission) with ``gradverify check``'s options as
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
     ``timeout``, ``memory_mb``, ``grading``)."""
-    from gradverify.run.plan import planned_cases
+    from gradverify.run.plan import tasks
     from gradverify.usercode import check
 
     opts = check.make_options(**options)
@@ -101,14 +101,13 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     if run.nothing_checkable:
         return [GradverifyCase(f"{run.submission.name}-nothing-checkable", problem=[_problem(run.nothing_message())])]
     tests = [GradverifyCase(_problem_id(r), problem=[r]) for r in run.plan.records]
-    replay = opts.replay
-    for spec in run.plan.specs:
-        for variant in spec.variants:  # one test per function: each variant on its own
-            single = spec.with_variants(variant)
-            for case in planned_cases(spec, opts.seed, opts.cases, replay):
-                for dtype in opts.dtypes:
-                    name = f"{variant.adapter.primary}-{spec.name}:{variant.name}-{dtype}-{case}"
-                    tests.append(GradverifyCase(name, run, single, dtype, case))
+    # one test per function: each variant on its own, its cases in the plan's order
+    singles = [spec.with_variants(v) for spec in run.plan.specs for v in spec.variants]
+    for task in tasks(singles, opts.dtypes, opts.seed, opts.cases, opts.replay):
+        single = singles[task.spec]
+        variant = single.variants[0]
+        name = f"{variant.adapter.primary}-{single.name}:{variant.name}-{task.dtype}-{task.case}"
+        tests.append(GradverifyCase(name, run, single, task.dtype, task.case))
     return tests
 
 
