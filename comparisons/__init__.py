@@ -7,6 +7,8 @@ The public API, a thin facade over the layered engine (``core`` < ``specs`` < ``
 
     frame = gradverify.check("hw/layers.py")        # a DataFrame of records, one per quantity
     gradverify.explain("affine_backward", "hw/layers.py")
+    gradverify.assert_verified(swish_forward, swish_backward,   # your own op (docs/own-ops.md)
+                               reference=lambda x: x * torch.sigmoid(x), inputs={"x": ("N", "D")})
 
 Names load on first use, so ``import gradverify`` (and ``gradverify --help``) stays light.
 """
@@ -23,6 +25,18 @@ _EXPORTS: dict[str, str] = {
     "check_many": "gradverify.usercode.check",
     "explain": "gradverify.explanation.targets",
     "Explanation": "gradverify.explanation.search",
+    # checking your own ops (docs/own-ops.md)
+    "verify": "gradverify.ownops.api",
+    "assert_verified": "gradverify.ownops.api",
+    "VerificationFailed": "gradverify.ownops.api",
+    "op": "gradverify.ownops.declaration",
+    "Declaration": "gradverify.ownops.declaration",
+    "DeclarationError": "gradverify.ownops.declaration",
+    "labels": "gradverify.ownops.inputs",
+    "mask": "gradverify.ownops.inputs",
+    "normal": "gradverify.ownops.inputs",
+    "positive": "gradverify.ownops.inputs",
+    "uniform": "gradverify.ownops.inputs",
     # declaring ops
     "declare": "gradverify.core.declare",
     "OpSpec": "gradverify.core.spec",
@@ -43,23 +57,34 @@ _RENAMED = {"declare": "op"}  # facade name -> its name in the defining module
 
 __all__ = [
     "__version__",
+    "assert_verified",
     "check",
     "check_many",
+    "Declaration",
+    "DeclarationError",
     "declare",
     "explain",
     "Explanation",
     "ForwardBackward",
+    "labels",
     "LossGrad",
+    "mask",
     "ModelLoss",
+    "normal",
+    "op",
     "OpSpec",
+    "positive",
     "Record",
     "Roles",
     "Sample",
     "Statistic",
     "Status",
     "Tolerance",
+    "uniform",
     "UpdateRule",
     "Variant",
+    "VerificationFailed",
+    "verify",
 ]
 
 
@@ -91,4 +116,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from gradverify.core.tolerances import Tolerance
     from gradverify.explanation.search import Explanation
     from gradverify.explanation.targets import explain
+    from gradverify.ownops.api import VerificationFailed, assert_verified, verify
+    from gradverify.ownops.declaration import Declaration, DeclarationError, op
+    from gradverify.ownops.inputs import labels, mask, normal, positive, uniform
     from gradverify.usercode.check import check, check_many

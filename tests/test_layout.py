@@ -17,7 +17,20 @@ from import_graph import ROOT, cycles, graph, imports, modules
 import gradverify
 
 # a module may import its own layer and the layers listed before it
-LAYERS = ["impl", "reference", "core", "specs", "run", "report", "usercode", "explanation", "bench", "cli", "facade"]
+LAYERS = [
+    "impl",
+    "reference",
+    "core",
+    "specs",
+    "run",
+    "ownops",
+    "report",
+    "usercode",
+    "explanation",
+    "bench",
+    "cli",
+    "facade",
+]
 SAME_RANK = {"bench": "explanation", "pytest_plugin": "cli"}
 
 

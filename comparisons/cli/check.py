@@ -95,6 +95,13 @@ def add_user_code_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grading", action="store_true", help="forbid importing torch, jax, tensorflow or autograd in the checked code"
     )
+    parser.add_argument(
+        "--declarations",
+        default=None,
+        metavar="FILE_OR_MODULE",
+        help="also check the ops this file declares (GRADVERIFY_OPS, @gradverify.op; see docs/own-ops.md): it is "
+        "imported here, its functions are looked up by name in the checked code",
+    )
 
 
 def _bindings(text: str) -> dict[str, str]:
@@ -127,6 +134,7 @@ def user_code_options(args: argparse.Namespace, **selection: Any) -> CheckOption
         mapping={name: target for m in args.map for name, target in m.items()},
         grad_keys=dict(args.grad_keys),
         grading=args.grading,
+        declarations=args.declarations,
         **selection,
     )
     try:

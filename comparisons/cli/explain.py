@@ -20,7 +20,17 @@ from gradverify.report.files import write_atomic
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="find, shrink and explain a failing case of one function")
-    p.add_argument("function", metavar="FUNCTION", help="a function, op or op:variant name (see `gradverify list`)")
+    p.add_argument(
+        "function",
+        metavar="FUNCTION",
+        help="a function, op or op:variant name (see `gradverify list`), or MODULE:FUNCTION of your own declared ops",
+    )
+    p.add_argument(
+        "--module",
+        default=None,
+        metavar="MODULE_OR_FILE",
+        help="explain FUNCTION among the ops your module declares, run in this process (see docs/own-ops.md)",
+    )
     p.add_argument(
         "--file",
         default=None,
@@ -64,7 +74,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     if args.file is not None:
         options = user_code_options(args, ops=(args.function,), dtypes=tuple(args.dtype))
     try:
-        with targets.functions(args.function, args.file, options) as found:
+        with targets.functions(args.function, args.file, options, args.module) as found:
             for note in found.notes:
                 print(f"note: {note}", file=sys.stderr)
             result = targets.first_failure(

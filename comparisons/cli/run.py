@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Iterable, Iterator
 
 from gradverify.cli import common
+from gradverify.core.records import Record
 from gradverify.core.spec import OpSpec
+from gradverify.ownops.declaration import DeclarationError
 from gradverify.run.dispatch import make_sweep
 from gradverify.run.distributed import SchedulerUnavailable
 from gradverify.run.plan import count_cases
 from gradverify.specs import registry
+from gradverify.usercode import declared
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +26,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="NAMES",
         help="comma-separated ops, families, op:variant or function names (default: all)",
+    )
+    run.add_argument(
+        "--module",
+        default=None,
+        metavar="MODULE_OR_FILE",
+        help="run the ops your own module declares (GRADVERIFY_OPS, @gradverify.op; see docs/own-ops.md) instead "
+        "of the built-in ones; it is imported and run in this process",
     )
     common.add_sweep_options(run)
     common.add_parallel_options(run)
@@ -41,11 +52,31 @@ def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
     return sum(count_cases(s, args.cases, args.replay) for s in specs) * len(args.dtypes)
 
 
-def execute(args: argparse.Namespace, argv: list[str]) -> int:
+def select(names: list[str] | None, module: str | None) -> list[OpSpec]:
+    """The built-in ops ``names`` select, or those of ``module``'s declared ops (``UsageError``
+    for an unknown name or a module that declares nothing usable)."""
     try:
-        specs = registry.select(args.ops)
-    except registry.UnknownName as e:
+        if module:
+            return registry.select(names, tuple(declared.in_process_specs(module)))
+        return registry.select(names)
+    except (registry.UnknownName, DeclarationError) as e:
         raise common.UsageError(str(e)) from None
+
+
+def with_module(batches: Iterable[list[Record]], module: str) -> Iterator[list[Record]]:
+    """The batches with ``--module`` in their reproduce commands, right after ``run``."""
+    prefix, flag = "gradverify run ", f"--module {shlex.quote(module)} "
+    for batch in batches:
+        yield [
+            r.replace(reproduce=r.reproduce.replace(prefix, prefix + flag, 1))
+            if r.reproduce and r.reproduce.startswith(prefix)
+            else r
+            for r in batch
+        ]
+
+
+def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    specs = select(args.ops, args.module)
     out_dir = common.prepare_outputs(args, "run")
     meta = {
         "command": shlex.join(["gradverify", *argv]),
@@ -61,6 +92,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         )
     except SchedulerUnavailable as e:
         raise common.UsageError(str(e)) from None
+    if args.module:
+        batches = with_module(batches, args.module)
     store = common.open_store(out_dir)
     records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet, store=store)
     if not records and not meta["interrupted"]:

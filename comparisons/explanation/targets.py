@@ -1,4 +1,5 @@
-"""What ``explain`` explains: a built-in function, or a user's own one run in the sandbox.
+"""What ``explain`` explains: a built-in function, an op declared in the user's own module
+(run in process), or a user's own function run in the sandbox.
 
 ``functions`` resolves a name to the ops to search, how each of their cases replays, and the
 command that explains a case again; ``explain`` is the public entry point
@@ -18,9 +19,11 @@ from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.explanation import search
 from gradverify.explanation.search import DEFAULT_BUDGET, Explanation
+from gradverify.ownops.declaration import DeclarationError
 from gradverify.run.plan import Case, replay_command
 from gradverify.run.sweep import run_replay
 from gradverify.specs import registry
+from gradverify.usercode import declared
 from gradverify.usercode.check import CheckError, CheckOptions, SubmissionCheck, make_options, one_submission
 
 Reproduce = Callable[[OpSpec, str, Case], Callable[[Variant], str]]
@@ -41,20 +44,49 @@ class NothingToExplain(ValueError):
     """The name matches nothing that can be explained."""
 
 
-@contextmanager
-def functions(function: str, file: str | Path | None = None, options: CheckOptions | None = None) -> Iterator[Targets]:
-    """The ops to explain, how a case of them replays, and the command that explains a case
-    again: built-in, or the user's ``file`` in a sandbox worker kept open meanwhile."""
-    if file is None:
+def in_process(function: str, module: str | None = None) -> tuple[list[OpSpec], str | None]:
+    """The ops to explain in this process, and the module that declares them (if any):
+    built-in ops, ``module``'s declared ops, or ``MODULE:FUNCTION`` when MODULE is no op."""
+    try:
+        if module:
+            return registry.select([function], tuple(declared.in_process_specs(module))), module
         try:
-            specs = registry.select([function])
-        except registry.UnknownName as e:
-            raise NothingToExplain(str(e)) from None
+            return registry.select([function]), None
+        except registry.UnknownName as unknown:
+            owner, sep, name = function.rpartition(":")
+            if not sep or not owner:
+                raise
+            try:
+                specs = tuple(declared.in_process_specs(owner))
+            except DeclarationError as e:
+                raise NothingToExplain(f"{unknown}; as MODULE:FUNCTION: {e}") from None
+            try:
+                return registry.select([name], specs), owner
+            except registry.UnknownName:
+                ops = ", ".join(s.name for s in specs)
+                raise NothingToExplain(f"{owner} declares no op or function {name!r} (its ops: {ops})") from None
+    except (registry.UnknownName, DeclarationError) as e:
+        raise NothingToExplain(str(e)) from None
+
+
+@contextmanager
+def functions(
+    function: str, file: str | Path | None = None, options: CheckOptions | None = None, module: str | None = None
+) -> Iterator[Targets]:
+    """The ops to explain, how a case of them replays, and the command that explains a case
+    again: built-in, declared in the user's ``module`` (or named ``MODULE:FUNCTION``), or the
+    user's ``file`` in a sandbox worker kept open meanwhile."""
+    if file is None:
+        specs, owner = in_process(function, module)
+        flags = ["--module", owner] if owner else []
 
         def again(r: Explanation) -> str:
-            return replay_command("explain", r.op, r.variant, r.dtype, r.case)
+            return replay_command("explain", r.op, r.variant, r.dtype, r.case, flags=flags)
 
-        yield Targets(specs, run_replay, again)
+        def reproduce(spec: OpSpec, dtype: str, case: Case) -> Callable[[Variant], str]:
+            return lambda v: replay_command("run", spec.name, v.name, dtype, case, flags=flags)
+
+        yield Targets(specs, reproduce if owner else run_replay, again)
         return
     options = options or make_options(ops=(function,))
     try:
@@ -110,14 +142,16 @@ def explain(
     budget: int = DEFAULT_BUDGET,
     replay: str | Case | None = None,
     shape: str | None = None,
+    module: str | None = None,
     **check_options: Any,
 ) -> Explanation:
     """Find the smallest failing case of ``function`` (built-in, or from the user's ``file``,
-    run in the sandbox with ``gradverify.check``'s keyword options) and explain it.
+    run in the sandbox with ``gradverify.check``'s keyword options; or declared in the user's
+    ``module``, run in process) and explain it.
 
     The result renders as text (``explanation.search.render``) or JSON (``to_json``);
     ``NothingToExplain`` (a ``ValueError``) when the name matches nothing."""
     case = Case.parse(replay) if isinstance(replay, str) else replay
     options = make_options(ops=(function,), dtypes=tuple(dtypes), **check_options) if file is not None else None
-    with functions(function, file, options) as found:
+    with functions(function, file, options, module) as found:
         return first_failure(found.specs, found.reproduce, dtypes, seed, budget, case, shape)

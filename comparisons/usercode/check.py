@@ -27,7 +27,7 @@ from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
-from gradverify.usercode import discovery
+from gradverify.usercode import declared, discovery
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -57,6 +57,7 @@ class CheckOptions:
     grad_keys: Mapping[str, str] = field(default_factory=dict)
     grading: bool = False
     replay: Case | None = None
+    declarations: str | None = None  # a module or .py file declaring the user's own ops
 
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
@@ -65,6 +66,8 @@ class CheckOptions:
             out.append("--grad-keys=" + ",".join(f"{k}={v}" for k, v in self.grad_keys.items()))
         if self.grading:
             out.append("--grading")
+        if self.declarations:
+            out.append(f"--declarations={self.declarations}")
         if self.timeout != DEFAULT_TIMEOUT_S:
             out.append(f"--timeout={self.timeout:g}")
         if self.memory_mb != DEFAULT_MEMORY_MB:
@@ -72,11 +75,22 @@ class CheckOptions:
         return out
 
 
+def specs_of(options: CheckOptions) -> tuple[OpSpec, ...]:
+    """The registry's ops, and the ops ``options.declarations`` declares (``DeclarationError``,
+    a ``ValueError``, when that file cannot be used)."""
+    if not options.declarations:
+        return SPECS
+    reserved = {s.name for s in SPECS}
+    return (*SPECS, *declared.sandbox_specs(options.declarations, reserved))
+
+
 def validate(options: CheckOptions) -> None:
-    """Raise ``ValueError`` for an unknown ``--ops`` name, ``--map`` name or dtype."""
+    """Raise ``ValueError`` for an unknown ``--ops`` name, ``--map`` name or dtype, or a
+    declaration file that cannot be used."""
+    specs = specs_of(options)
     if options.ops:
-        registry.select(list(options.ops))  # raises registry.UnknownName
-    names = set(discovery.course_names(SPECS)) | {s.name for s in SPECS}
+        registry.select(list(options.ops), specs)  # raises registry.UnknownName
+    names = set(discovery.course_names(specs)) | {s.name for s in specs}
     for name, target in options.mapping.items():
         if name not in names:
             raise ValueError(f"--map {name}={target}: {name!r} is not a function, class or op name of the registry")
@@ -93,13 +107,14 @@ class SubmissionCheck:
     def __init__(self, submission: Submission, options: CheckOptions) -> None:
         self.submission = submission
         self.options = options
+        self.specs = specs_of(options)
         roots = {re.match(r"\w+", t).group(0) for t in options.mapping.values()}
-        wanted = sorted(set(discovery.course_names(SPECS)) | roots)
+        wanted = sorted(set(discovery.course_names(self.specs)) | roots)
         self.pool = Pool(submission, Options(options.timeout, options.memory_mb, options.grading), wanted)
         self.plan = discovery.Plan()
         self.unreadable: str | None = None
         self.found: list[str] = []
-        ops = registry.select(list(options.ops)) if options.ops else None
+        ops = registry.select(list(options.ops), self.specs) if options.ops else None
         self.selection = {(s.name, v.name) for s in ops for v in s.variants} if ops is not None else None
 
     def __enter__(self) -> SubmissionCheck:
@@ -136,7 +151,7 @@ class SubmissionCheck:
             return self.plan
         try:
             options = self.options
-            plan = discovery.plan(SPECS, self.pool, inventory, options.mapping, options.grad_keys, self._record)
+            plan = discovery.plan(self.specs, self.pool, inventory, options.mapping, options.grad_keys, self._record)
         except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
@@ -205,7 +220,7 @@ class SubmissionCheck:
     def nothing_message(self, full: bool = True) -> str:
         """Why nothing was checked, naming what was looked for (all names when ``full``, else
         where to see them) and what was found."""
-        names = discovery.course_names(SPECS)
+        names = discovery.course_names(self.specs)
         looked = ", ".join(names) if full else f"{', '.join(names[:5])}, ... (`gradverify list` shows all)"
         found = ", ".join(self.found[:30]) or "nothing callable"
         why = "; ".join(r.message for r in self.plan.records) or "no callable has a course name"
@@ -227,6 +242,8 @@ def make_options(**kwargs: Any) -> CheckOptions:
             kwargs[key] = tuple(kwargs[key])
     if isinstance(kwargs.get("replay"), str):
         kwargs["replay"] = Case.parse(kwargs["replay"])
+    if isinstance(kwargs.get("declarations"), Path):
+        kwargs["declarations"] = str(kwargs["declarations"])
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     options = CheckOptions(**{k: dict(v) if k in ("mapping", "grad_keys") else v for k, v in kwargs.items()})
     validate(options)
@@ -246,10 +263,12 @@ def check(
     grad_keys: Mapping[str, str] | None = None,
     grading: bool = False,
     replay: str | Case | None = None,
+    declarations: str | Path | None = None,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
     module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
-    "Multiclass_SVM().svm_loss"}`` is ``--map``, ``replay="ties:123"`` is ``--replay``).
+    "Multiclass_SVM().svm_loss"}`` is ``--map``, ``replay="ties:123"`` is ``--replay``,
+    ``declarations="ops.py"`` is ``--declarations``: the user's own ops, see docs/own-ops.md).
 
     Returns the records (the columns of ``gradverify run``). Raises ``Unreadable`` or
     ``NothingToCheck`` (both ``CheckError``, a ``ValueError``) when nothing could be checked,
@@ -278,6 +297,7 @@ def check_many(
     grad_keys: Mapping[str, str] | None = None,
     grading: bool = False,
     replay: str | Case | None = None,
+    declarations: str | Path | None = None,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),
     each in its own worker; a broken submission never stops the others. The records get a
