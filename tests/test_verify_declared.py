@@ -187,8 +187,15 @@ def test_list_shows_a_modules_declared_ops(capsys) -> None:
 
 
 def test_importing_gradverify_imports_no_torch() -> None:
-    """The sandbox worker imports gradverify's adapters: the package's own names must load lazily."""
-    code = "import sys, gradverify, gradverify.core.adapters; assert 'torch' not in sys.modules; gradverify.verify"
+    """The sandbox worker imports gradverify's adapters, and a decorated module may be imported
+    there too: neither may pull torch in."""
+    code = (
+        "import sys, gradverify, gradverify.core.adapters\n"
+        "@gradverify.op(reference=abs, inputs={'x': ('N',)}, backward='g')\n"
+        "def f(x):\n    return abs(x), x\n"
+        "assert 'torch' not in sys.modules and f.__gradverify__[0].name == 'f'\n"
+        "gradverify.verify\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -1,23 +1,12 @@
-"""Checking a user's own ops: ``verify``/``assert_verified`` for one op, ``declare`` and the
-``@op`` decorator for ops that ``gradverify run --module``, ``check --declarations``, ``explain``
-and the pytest plugin pick up, and the input strategies (``labels``, ``mask``, ...)."""
+"""Checking a user's own ops, with no registry and no change to gradverify.
 
-from gradverify.ownops.api import DEFAULT_CASES, VerificationFailed, assert_verified, verify
-from gradverify.ownops.declaration import Declaration, DeclarationError, declare, op
-from gradverify.ownops.inputs import labels, mask, normal, positive, uniform
+- ``api``: ``verify`` and ``assert_verified``, one op against its torch reference.
+- ``declaration``: a user's op as data (``declare``) and the ``@op`` decorator, for ops that
+  ``gradverify run --module``, ``check --declarations``, ``explain`` and the pytest plugin
+  pick up (``usercode.declared`` finds them in a module).
+- ``inputs``: how inputs are drawn: shapes of named dimensions and strategies (``labels``,
+  ``mask``, ``positive``, ...).
 
-__all__ = [
-    "DEFAULT_CASES",
-    "Declaration",
-    "DeclarationError",
-    "VerificationFailed",
-    "assert_verified",
-    "declare",
-    "labels",
-    "mask",
-    "normal",
-    "op",
-    "positive",
-    "uniform",
-    "verify",
-]
+Importing this package or ``declaration`` does not import torch (``api`` does), so a user's
+module decorated with ``@gradverify.op`` imports without torch where it runs.
+"""
