@@ -47,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="check only these ops, families, op:variant or course function names (default: all found)",
     )
     common.add_sweep_options(check)
+    common.add_thorough_option(check)
     check.add_argument(
         "--workers",
         type=common.positive,
@@ -153,6 +154,7 @@ def options_of(args: argparse.Namespace) -> CheckOptions:
         seed=args.seed,
         dtypes=tuple(args.dtypes),
         replay=args.replay,
+        thorough=args.thorough,
     )
 
 

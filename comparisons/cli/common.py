@@ -92,6 +92,16 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_thorough_option(parser: argparse.ArgumentParser) -> None:
+    """--thorough: the finite-difference third opinion for every gradient, agreeing ones too."""
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help="ask the finite difference about every gradient, also those that agree with the reference "
+        "(default: only where it decides something: a disagreement or a kink)",
+    )
+
+
 def add_parallel_options(parser: argparse.ArgumentParser) -> None:
     """--workers and --scheduler: where the cases run (the records are the same anywhere)."""
     parser.add_argument(

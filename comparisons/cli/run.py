@@ -35,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "of the built-in ones; it is imported and run in this process",
     )
     common.add_sweep_options(run)
+    common.add_thorough_option(run)
     common.add_parallel_options(run)
     common.add_output_options(run, "run")
     run.add_argument(
@@ -85,10 +86,17 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         "dtypes": args.dtypes,
         "interrupted": False,
     }
-    meta["workers"], meta["scheduler"] = args.workers, args.scheduler
+    meta["workers"], meta["scheduler"], meta["thorough"] = args.workers, args.scheduler, args.thorough
     try:
         batches = make_sweep(
-            specs, args.dtypes, args.seed, args.cases, args.replay, workers=args.workers, scheduler=args.scheduler
+            specs,
+            args.dtypes,
+            args.seed,
+            args.cases,
+            args.replay,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            thorough=args.thorough,
         )
     except SchedulerUnavailable as e:
         raise common.UsageError(str(e)) from None

@@ -2,10 +2,19 @@
 
 The engine calls ``judge`` once per output and gradient of a case. Everything a record says
 about the quantity is decided here; the engine only runs the implementation.
+
+The finite difference is a third opinion on demand: a gradient that agrees with the
+independent torch reference needs none (its ``fd_verdict`` is ``skipped``). It runs where it
+decides something: a disagreement (whom to blame, the worst elements), a difference excused
+by a kink mask (is the implementation at least consistent with its own forward?), and
+whenever the caller asks for ``thorough`` (``--thorough``, ``gradverify explain``). Each
+gradient draws its probes from its own seeded stream, so a probe does not depend on which
+other quantities were probed.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,10 +64,15 @@ class Context:
     values64: Sample  # the case's inputs, in float64
     dtype: str
     tol: Tolerance
-    rng: np.random.Generator  # for finite-difference directions
+    fd_seed: int  # seeds each gradient's finite-difference directions and coordinates
     objective: Callable[[str, np.ndarray], float] | None  # the implementation's scalarized forward
     float64_value: Callable[[str], Any] | None  # the same quantity from a float64 rerun (float32 cases)
     roles: Roles = field(default_factory=Roles)  # which inputs play which part, for diagnosis
+    thorough: bool = False  # a finite difference for every gradient, agreeing ones included
+
+    def fd_rng(self, quantity: str) -> np.random.Generator:
+        """The finite-difference stream of one quantity: the same whichever others were probed."""
+        return np.random.default_rng([self.fd_seed, 1, zlib.crc32(quantity.encode())])
 
 
 def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple[str, str] | None]:
@@ -104,7 +118,10 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
     )
     fd_values: dict[tuple[int, ...], float] = {}
     if q.input_name is not None and ctx.objective is not None:
-        fields.update(_fd_fields(q, actual, c, ctx, fd_values))
+        if ctx.thorough or c.status != Status.PASS:
+            fields.update(_fd_fields(q, actual, c, ctx, fd_values))
+        else:  # agrees with the reference: a third opinion would decide nothing
+            fields.update(fd_verdict=finite_diff.SKIPPED, fd_err=float("nan"))
     if c.status == Status.KINK:
         fields.update(
             diagnosis=diagnosis.KINK,
@@ -179,11 +196,12 @@ def _fd_fields(
     q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, fd_values: dict[tuple[int, ...], float]
 ) -> dict[str, Any]:
     """The finite-difference opinion on a gradient, and whom it blames when the gradient fails."""
-    coords = _coordinates(ctx.rng, q.expected.shape, actual, q.expected, c)
+    rng = ctx.fd_rng(q.quantity)
+    coords = _coordinates(rng, q.expected.shape, actual, q.expected, c)
     x = ctx.values64.arrays[q.input_name]
     try:
         with np.errstate(all="ignore"):
-            measurements = finite_diff.measure(lambda v: ctx.objective(q.input_name, v), x, ctx.rng, coords)
+            measurements = finite_diff.measure(lambda v: ctx.objective(q.input_name, v), x, rng, coords)
     except Exception:  # noqa: BLE001 - a forward that fails off the sample point has no opinion
         return dict(fd_verdict=finite_diff.SKIPPED, fd_err=float("nan"))
     for coord, m in zip(coords, measurements[1:], strict=True):

@@ -92,7 +92,12 @@ def explain(
                 if best is None or key < best[0]:
                     best = (key, case, records)
         if best is not None:
-            result.dtype, result.case, result.records, result.size = dtype, best[1], best[2], best[0][0]
+            # the explanation always has the third opinion on every quantity (the search did not need it)
+            case = best[1]
+            records = check_case(
+                spec, dtype, case.kind, case.seed, reproduce(spec, dtype, case) if reproduce else None, thorough=True
+            )
+            result.dtype, result.case, result.records, result.size = dtype, case, records, best[0][0]
             if result.size <= STAGES_UP_TO:
                 result.stages = _stages(spec, dtype, best[1])
             return result

@@ -19,6 +19,7 @@ def make_sweep(
     replay: Case | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    thorough: bool = False,
 ) -> Iterator[Batch]:
     """The batches of ``sweep(specs, dtypes, seed, cases, replay)``, in its order and with the
     same records, computed here (``workers=1``), by a local process pool (``workers > 1``) or
@@ -27,10 +28,10 @@ def make_sweep(
     if scheduler is not None:
         from gradverify.run.distributed import dask_sweep  # dask is an optional dependency
 
-        return dask_sweep(specs, tasks(specs, dtypes, seed, cases, replay), scheduler)
+        return dask_sweep(specs, tasks(specs, dtypes, seed, cases, replay, thorough), scheduler)
     if workers <= 1:
-        return _pinned(sweep(specs, dtypes, seed, cases, replay))
-    return task_sweep(specs, tasks(specs, dtypes, seed, cases, replay), workers)
+        return _pinned(sweep(specs, dtypes, seed, cases, replay, thorough))
+    return task_sweep(specs, tasks(specs, dtypes, seed, cases, replay, thorough), workers)
 
 
 def _pinned(batches: Iterator[Batch]) -> Iterator[Batch]:

@@ -39,7 +39,9 @@ WINDOW_PER_WORKER = 4
 
 def run_tasks(specs: list[OpSpec], tasks: Iterable[Task]) -> list[Batch]:
     """The batches of ``tasks``, each computed exactly as ``runner.sweep`` computes it."""
-    return [batch for t in tasks for batch in sweep([specs[t.spec]], [t.dtype], 0, 0, replay=t.case)]
+    return [
+        batch for t in tasks for batch in sweep([specs[t.spec]], [t.dtype], 0, 0, replay=t.case, thorough=t.thorough)
+    ]
 
 
 def chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:

@@ -44,6 +44,7 @@ class Task:
     spec: int
     case: Case
     dtype: str
+    thorough: bool = False  # a finite difference for every gradient (``--thorough``)
 
 
 def cases_of(spec: OpSpec, run_seed: int, n_random: int) -> Iterator[Case]:
@@ -70,13 +71,18 @@ def count_cases(spec: OpSpec, n_random: int, replay: Case | None = None) -> int:
 
 
 def tasks(
-    specs: Sequence[OpSpec], dtypes: Sequence[str], run_seed: int, n_random: int, replay: Case | None = None
+    specs: Sequence[OpSpec],
+    dtypes: Sequence[str],
+    run_seed: int,
+    n_random: int,
+    replay: Case | None = None,
+    thorough: bool = False,
 ) -> Iterator[Task]:
     """Every (op, case, dtype) in the order all runners use: op by op, case by case, dtype by
     dtype. Lazy."""
     for i, spec in enumerate(specs):
         for case in planned_cases(spec, run_seed, n_random, replay):
-            yield from (Task(i, case, dtype) for dtype in dtypes)
+            yield from (Task(i, case, dtype, thorough) for dtype in dtypes)
 
 
 def replay_command(

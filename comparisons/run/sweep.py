@@ -26,18 +26,22 @@ def sweep(
     run_seed: int,
     n_random: int,
     replay: Case | None = None,
+    thorough: bool = False,
 ) -> Iterator[Batch]:
-    """Yield the records of one (op, case, dtype) at a time, so callers can stream them."""
+    """Yield the records of one (op, case, dtype) at a time, so callers can stream them
+    (``thorough``: a finite difference for every gradient, see ``core.judge``)."""
     threads.one_torch_thread()
     for task in tasks(specs, dtypes, run_seed, n_random, replay):
         spec = specs[task.spec]
-        yield check_safely(spec, task.dtype, task.case, run_replay(spec, task.dtype, task.case))
+        yield check_safely(spec, task.dtype, task.case, run_replay(spec, task.dtype, task.case), thorough)
 
 
-def check_safely(spec: OpSpec, dtype: str, case: Case, command: Callable[[Variant], str]) -> Batch:
+def check_safely(
+    spec: OpSpec, dtype: str, case: Case, command: Callable[[Variant], str], thorough: bool = False
+) -> Batch:
     """``check_case``, with a failure of the spec or reference itself as error records."""
     try:
-        return check_case(spec, dtype, case.kind, case.seed, reproduce=command)
+        return check_case(spec, dtype, case.kind, case.seed, reproduce=command, thorough=thorough)
     except Exception as e:  # noqa: BLE001 - a broken spec or reference must not end the run
         return [
             Record(

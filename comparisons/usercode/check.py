@@ -58,6 +58,7 @@ class CheckOptions:
     grading: bool = False
     replay: Case | None = None
     declarations: str | None = None  # a module or .py file declaring the user's own ops
+    thorough: bool = False  # a finite difference for every gradient (``--thorough``)
 
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
@@ -210,7 +211,7 @@ class SubmissionCheck:
             target, flags = self.submission.target, self.options.flags()
             return replay_command("check", spec.name, variant.name, dtype, case, target, flags)
 
-        return check_safely(spec, dtype, case, command)
+        return check_safely(spec, dtype, case, command, self.options.thorough)
 
     @property
     def nothing_checkable(self) -> bool:
@@ -264,11 +265,13 @@ def check(
     grading: bool = False,
     replay: str | Case | None = None,
     declarations: str | Path | None = None,
+    thorough: bool = False,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
     module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
     "Multiclass_SVM().svm_loss"}`` is ``--map``, ``replay="ties:123"`` is ``--replay``,
-    ``declarations="ops.py"`` is ``--declarations``: the user's own ops, see docs/own-ops.md).
+    ``declarations="ops.py"`` is ``--declarations``: the user's own ops, see docs/own-ops.md;
+    ``thorough=True`` is ``--thorough``).
 
     Returns the records (the columns of ``gradverify run``). Raises ``Unreadable`` or
     ``NothingToCheck`` (both ``CheckError``, a ``ValueError``) when nothing could be checked,
@@ -298,6 +301,7 @@ def check_many(
     grading: bool = False,
     replay: str | Case | None = None,
     declarations: str | Path | None = None,
+    thorough: bool = False,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),
     each in its own worker; a broken submission never stops the others. The records get a
