@@ -6,16 +6,15 @@ import argparse
 import shlex
 import sys
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from gradverify.cli import common
-from gradverify.core.records import Record
-from gradverify.core.spec import OpSpec
-from gradverify.ownops.declaration import DeclarationError
-from gradverify.run.dispatch import make_sweep
-from gradverify.run.distributed import SchedulerUnavailable
-from gradverify.run.plan import count_cases
-from gradverify.specs import registry
-from gradverify.usercode import declared
+
+# the registry, the declared ops and the sweep import the torch references: they are imported
+# once the flags are known to be right, so --help and a bad flag answer without torch
+if TYPE_CHECKING:
+    from gradverify.core.records import Record
+    from gradverify.core.spec import OpSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -50,12 +49,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
     """How many (op, case, dtype) batches ``sweep`` will yield, for the progress bar."""
+    from gradverify.run.plan import count_cases
+
     return sum(count_cases(s, args.cases, args.replay) for s in specs) * len(args.dtypes)
 
 
 def select(names: list[str] | None, module: str | None) -> list[OpSpec]:
     """The built-in ops ``names`` select, or those of ``module``'s declared ops (``UsageError``
     for an unknown name or a module that declares nothing usable)."""
+    from gradverify.ownops.declaration import DeclarationError
+    from gradverify.specs import registry
+    from gradverify.usercode import declared
+
     try:
         if module:
             return registry.select(names, tuple(declared.in_process_specs(module)))
@@ -77,6 +82,9 @@ def with_module(batches: Iterable[list[Record]], module: str) -> Iterator[list[R
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    from gradverify.run.dispatch import make_sweep
+    from gradverify.run.distributed import SchedulerUnavailable
+
     specs = select(args.ops, args.module)
     out_dir = common.prepare_outputs(args, "run")
     meta = {

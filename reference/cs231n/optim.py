@@ -18,8 +18,12 @@ Which side states each rule:
   before the bias correction as in the course. torch divides sqrt(v) by
   sqrt(1 - beta2^t) and then adds epsilon, which is the course's sqrt(v_t) + epsilon.
 
-No rule is re-stated by hand. Nothing is differentiated: the weights are leaf tensors whose
-``.grad`` is set to each given gradient before ``step()``. ``config`` is read, never
+Each rule is written out here as the tensor operations of torch.optim's own single-tensor
+step for CPU tensors (``torch/optim/sgd.py``, ``rmsprop.py``, ``adam.py``: the same ops in the
+same order, hence the same bits), not by calling ``torch.optim``: its first use imports
+torch._dynamo, which costs seconds of start-up for a few microseconds of arithmetic. A test
+(tests/test_optim_reference.py) runs ``torch.optim`` itself next to these functions and
+requires equal trajectories and state. Nothing is differentiated. ``config`` is read, never
 written; missing hyperparameters take the course's defaults, and cached values in it
 (``velocity``, ``cache``, ``m``, ``v``, ``t``) become the optimizer's initial state.
 """
@@ -48,19 +52,9 @@ def _tensor(value: Any, like: Tensor) -> Tensor:
     return torch.as_tensor(value, dtype=like.dtype).clone()
 
 
-def _leaf(w: Tensor) -> Tensor:
-    """A fresh leaf copy of ``w`` for an optimizer to update (the sample's tensor stays)."""
-    return w.detach().clone().requires_grad_(True)
-
-
-def _trajectory(p: Tensor, optimizer: torch.optim.Optimizer, dws: Tensor) -> Tensor:
-    """Step ``optimizer`` once per gradient in ``dws``; the weights ``p`` after each step."""
-    steps = []
-    for dw in dws:
-        p.grad = dw.detach().clone()
-        optimizer.step()
-        steps.append(p.detach().clone())
-    return torch.stack(steps)
+def _weights(w: Tensor) -> Tensor:
+    """A fresh copy of ``w`` to update (the sample's tensor stays)."""
+    return w.detach().clone()
 
 
 def sgd(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[str, Tensor]:
@@ -73,9 +67,11 @@ def sgd(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[st
     Returns a dict of:
     - trajectory: A tensor of shape (steps, *w.shape), the weights after each step.
     """
-    s = _settings("sgd", config)
-    p = _leaf(w)
-    return {"trajectory": _trajectory(p, torch.optim.SGD([p], lr=s["learning_rate"]), dws)}
+    lr, p, steps = _settings("sgd", config)["learning_rate"], _weights(w), []
+    for grad in dws:
+        p.add_(grad, alpha=-lr)  # torch.optim.SGD without momentum
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps)}
 
 
 def sgd_momentum(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[str, Tensor]:
@@ -87,12 +83,14 @@ def sgd_momentum(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -
     - velocity: A tensor of shape w.shape, the course's velocity after the last step.
     """
     s = _settings("sgd_momentum", config)
-    lr, p = s["learning_rate"], _leaf(w)
-    optimizer = torch.optim.SGD([p], lr=lr, momentum=s["momentum"], dampening=0.0)
-    if "velocity" in s:
-        optimizer.state[p] = {"momentum_buffer": -_tensor(s["velocity"], p) / lr}
-    trajectory = _trajectory(p, optimizer, dws)
-    return {"trajectory": trajectory, "velocity": -lr * optimizer.state[p]["momentum_buffer"]}
+    lr, momentum, p, steps = s["learning_rate"], s["momentum"], _weights(w), []
+    buf = -_tensor(s["velocity"], p) / lr if "velocity" in s else None
+    for grad in dws:
+        # torch.optim.SGD(momentum, dampening=0): the buffer starts as the first gradient
+        buf = grad.detach().clone() if buf is None else buf.mul_(momentum).add_(grad, alpha=1.0)
+        p.add_(buf, alpha=-lr)
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps), "velocity": -lr * buf}
 
 
 def rmsprop(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[str, Tensor]:
@@ -104,12 +102,15 @@ def rmsprop(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dic
     - cache: A tensor of shape w.shape, the moving average of squared gradients.
     """
     s = _settings("rmsprop", config)
-    p = _leaf(w)
-    optimizer = torch.optim.RMSprop([p], lr=s["learning_rate"], alpha=s["decay_rate"], eps=s["epsilon"])
-    if "cache" in s:
-        optimizer.state[p] = {"step": torch.tensor(0.0), "square_avg": _tensor(s["cache"], p)}
-    trajectory = _trajectory(p, optimizer, dws)
-    return {"trajectory": trajectory, "cache": optimizer.state[p]["square_avg"]}
+    lr, alpha, eps, p, steps = s["learning_rate"], s["decay_rate"], s["epsilon"], _weights(w), []
+    square_avg = _tensor(s["cache"], p) if "cache" in s else torch.zeros_like(p)
+    for grad in dws:
+        # torch.optim.RMSprop, not centered, no momentum
+        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        avg = square_avg.sqrt().add_(eps)
+        p.addcdiv_(grad, avg, value=-lr)
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps), "cache": square_avg}
 
 
 def adam(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[str, Tensor]:
@@ -123,14 +124,19 @@ def adam(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[s
     - t: A 0-d tensor, the number of steps taken.
     """
     s = _settings("adam", config)
-    p = _leaf(w)
-    optimizer = torch.optim.Adam([p], lr=s["learning_rate"], betas=(s["beta1"], s["beta2"]), eps=s["epsilon"])
-    if {"m", "v", "t"} & set(s):
-        optimizer.state[p] = {
-            "step": torch.tensor(float(s.get("t", 0))),
-            "exp_avg": _tensor(s["m"], p) if "m" in s else torch.zeros_like(p),
-            "exp_avg_sq": _tensor(s["v"], p) if "v" in s else torch.zeros_like(p),
-        }
-    trajectory = _trajectory(p, optimizer, dws)
-    state = optimizer.state[p]
-    return {"trajectory": trajectory, "m": state["exp_avg"], "v": state["exp_avg_sq"], "t": state["step"].clone()}
+    lr, beta1, beta2, eps, p, steps = s["learning_rate"], s["beta1"], s["beta2"], s["epsilon"], _weights(w), []
+    exp_avg = _tensor(s["m"], p) if "m" in s else torch.zeros_like(p)
+    exp_avg_sq = _tensor(s["v"], p) if "v" in s else torch.zeros_like(p)
+    # torch.optim keeps the step count as a float32 tensor and reads it back as a float
+    step_t = torch.tensor(float(s.get("t", 0)), dtype=torch.float32)
+    for grad in dws:
+        # torch.optim.Adam, not amsgrad, no weight decay, neither capturable nor differentiable
+        step_t += 1
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step = step_t.item()
+        step_size = lr / (1 - beta1**step)
+        denom = (exp_avg_sq.sqrt() / (1 - beta2**step) ** 0.5).add_(eps)
+        p.addcdiv_(exp_avg, denom, value=-step_size)
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps), "m": exp_avg, "v": exp_avg_sq, "t": step_t.clone()}
