@@ -122,3 +122,36 @@ def test_closing_early_releases_the_cluster(scheduler: str) -> None:
 def test_no_scheduler_is_a_clear_error() -> None:
     with pytest.raises(SchedulerUnavailable, match="no Dask scheduler at"):
         connect("tcp://127.0.0.1:9", timeout="1s")
+
+
+def _graded(argv: list[str], out: Path) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    from gradverify.cli import main as cli
+
+    code = cli.main([*argv, "-q", "--out", str(out)])
+    results = pd.read_csv(out / "results.csv").drop(columns=["time_s"])
+    return code, results, pd.read_csv(out / "batch.csv")
+
+
+def test_a_class_is_graded_on_the_cluster_as_locally(scheduler: str, tmp_path: Path) -> None:
+    root = tmp_path / "class"
+    root.mkdir()
+    submissions = Path(__file__).parent / "submissions"
+    (root / "alice.py").write_text((submissions / "linear_svm.py").read_text())
+    (root / "bob.py").write_text((submissions / "hostile_print.py").read_text())
+    (root / "eve.py").write_text((submissions / "fault_timeout.py").read_text())  # the budget holds there too
+    argv = ["check", str(root), "--cases", "1", "--dtypes", "float64", "--timeout", "1"]
+    local = _graded(argv, tmp_path / "local")
+    remote = _graded([*argv, "--scheduler", scheduler], tmp_path / "remote")
+    assert local[0] == remote[0] == 1
+    pd.testing.assert_frame_equal(remote[1], local[1])
+    pd.testing.assert_frame_equal(remote[2], local[2])
+    assert ("eve", "timeout") in set(zip(local[2]["submission"], local[2]["diagnosis"], strict=True))
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gradverify.cli import main as cli
+
+    path = Path(__file__).parent / "submissions" / "linear_svm.py"
+    argv = ["check", str(path), "--scheduler", "tcp://127.0.0.1:9", "-q", "--out", str(tmp_path / "r")]
+    assert cli.main(argv) == 2
+    assert "no Dask scheduler at" in capsys.readouterr().err

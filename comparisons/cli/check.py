@@ -55,6 +55,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="batch mode: submissions checked at once, each in its own process (default 1)",
     )
+    check.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="batch mode: check each submission on the Dask cluster at ADDRESS (tcp://host:8786), with the same "
+        "budgets and records; the submissions' paths must be readable there too",
+    )
     common.add_output_options(check, "check")
     check.add_argument("--replay", type=common.case, default=None, metavar="KIND:SEED", help="run only this case")
     add_user_code_options(check)
@@ -174,7 +181,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         "submissions": [s.target for s in subs],
     }
     quiet = getattr(args, "quiet", False)
-    if len(args.paths) == 1 and len(subs) == 1 and subs[0].target == args.paths[0]:
+    # with --scheduler even one submission is graded on the cluster, as a batch of one
+    if len(args.paths) == 1 and len(subs) == 1 and subs[0].target == args.paths[0] and not args.scheduler:
         return _single(subs[0], options, args, meta, quiet)
     return _batch(subs, options, args, meta, quiet)
 
@@ -207,12 +215,18 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
     out_dir = common.prepare_outputs(args, "check")
     owner: dict[int, str] = {}
     found: list[int] = []
+    done: Iterator[Any] = (None for _ in subs)
+    if args.scheduler:
+        from gradverify.run.distributed import SchedulerUnavailable, dask_map
+
+        try:  # connects now: an unreachable scheduler is a usage error before any submission runs
+            done = dask_map(_check_whole, [(s, options) for s in subs], args.scheduler)
+        except SchedulerUnavailable as e:
+            raise common.UsageError(str(e)) from None
+    elif args.workers > 1:
+        done = parallel.ordered_map(_check_whole, [(s, options) for s in subs], args.workers)
 
     def batches() -> Iterator[list[dict[str, Any]]]:
-        if args.workers > 1:
-            done = parallel.ordered_map(_check_whole, [(s, options) for s in subs], args.workers)
-        else:
-            done = (None for _ in subs)
         for sub, result in zip(subs, done, strict=True):
             if not quiet:
                 print(f"checking {sub.name} ({sub.target})", file=sys.stderr)

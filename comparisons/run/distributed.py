@@ -16,7 +16,7 @@ the implementations and references are imported there by name.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from gradverify.core.spec import OpSpec
@@ -95,3 +95,37 @@ def _stream(client: Any, key: str, shared: Any, work: Iterator[list[Task]], wind
         yield from ordered(submit, work, window)
     finally:
         client.close()
+
+
+def dask_map(fn: Callable[[Any], Any], items: Iterable[Any], address: str, window: int | None = None) -> Iterator[Any]:
+    """``fn(item)`` for every item on the cluster at ``address``, in item order, with at most
+    ``window`` items in flight (``gradverify check --scheduler``: one item per submission,
+    whose sandboxed worker then runs on the cluster machine). ``fn`` and the items must pickle;
+    paths in them must mean the same on the cluster (a shared filesystem).
+
+    Connects at once (``SchedulerUnavailable`` before anything runs); the returned iterator
+    closes the connection when it is exhausted or closed."""
+    client = connect(address)
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+    except BaseException:
+        client.close()
+        raise
+
+    def submit(group: list[Any]) -> Any:
+        return client.submit(_map_remote, fn, group, pure=False)
+
+    def stream() -> Iterator[Any]:
+        try:
+            yield from ordered(submit, chunks(items, 1), window or 2 * slots)
+        finally:
+            client.close()
+
+    return stream()
+
+
+def _map_remote(fn: Callable[[Any], Any], group: list[Any]) -> list[Any]:
+    """Runs on a Dask worker, pinned to one thread as a local worker process is."""
+    if _WORKER["limits"] is None:
+        _WORKER["limits"] = pin_threads()
+    return [fn(item) for item in group]
