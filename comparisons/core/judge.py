@@ -87,7 +87,7 @@ def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple
     array = np.asarray(value)
     if array.dtype.kind not in "iuf":
         return None, ("bad_return", f"has non-numeric dtype {array.dtype}")
-    array = array.astype(np.float64)
+    array = np.asarray(array, dtype=np.float64)  # no copy when it already is float64
     if array.shape != shape and not (shape == () and array.size == 1):
         return array, ("bad_shape", f"has shape {array.shape}, expected {shape}")
     array = array.reshape(shape)
