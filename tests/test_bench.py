@@ -42,6 +42,11 @@ def test_quick_bench_rows_and_files(quick_bench: tuple[Path, Path, int]) -> None
         "verification_scaling",
         "sweep_throughput",
         "memory",
+        "passing_case",
+        "run_vs_own",
+        "thorough",
+        "check_startup",
+        "batch_grading",
     }
     for r in rows:
         assert set(r) == KEYS
@@ -59,6 +64,12 @@ def test_quick_bench_rows_and_files(quick_bench: tuple[Path, Path, int]) -> None
     assert min(scaling) < 2_000 and max(scaling) > 900_000
     goals = [r for r in rows if "goal" in r["params"]]
     assert goals and all(isinstance(r["params"]["met"], bool) for r in goals)
+    # the fast-feedback pairs: a passing case vs its own work, default vs thorough, start-up, batch
+    by = {r["benchmark"]: r for r in rows}
+    assert by["thorough"]["baseline"] == "gradverify run --thorough" and "goal" in by["thorough"]["params"]
+    assert by["check_startup"]["params"]["import_s"] > 0 and by["check_startup"]["params"]["checks_s"] > 0
+    assert by["batch_grading"]["params"]["identical_records"] is True
+    assert {r["params"]["op"] for r in rows if r["benchmark"] == "passing_case"} >= {"svm", "affine"}
 
 
 def test_quick_bench_states_threads_and_blas(quick_bench: tuple[Path, Path, int]) -> None:
@@ -80,7 +91,7 @@ def test_bench_restores_thread_settings() -> None:
 def test_unknown_group_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["bench", "--only", "nope"]) == 2
     assert "unknown group nope" in capsys.readouterr().err
-    assert set(GROUPS) == {"losses", "conv", "verification", "throughput", "memory"}
+    assert set(GROUPS) == {"losses", "conv", "verification", "throughput", "memory", "feedback", "startup"}
 
 
 def test_pair_times_both_and_the_ratio_is_subject_over_baseline() -> None:
@@ -106,6 +117,8 @@ def test_check_cost_is_flat_in_forward_evaluations() -> None:
     # for each of x, w and b; independent of the number of parameters
     assert [c["check"] for c in counts] == [counts[0]["check"]] * 3
     assert counts[0]["check"] <= 50
+    # a passing case by default: the one forward+backward, no third opinion
+    assert [c["check_default"] for c in counts] == [1, 1, 1]
     # element-by-element spends two per entry: a thousand times more parameters, a thousand
     # times more evaluations
     entries = [verification.N * d + d * 100 + 100 for d in (10, 1_000, 10_000)]

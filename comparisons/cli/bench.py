@@ -7,9 +7,7 @@ import os
 import shlex
 from pathlib import Path
 
-from gradverify.bench import GROUPS, run_groups
-from gradverify.bench import output as bench_output
-from gradverify.bench.timing import environment, pinned
+from gradverify.bench import GROUPS
 from gradverify.cli import common
 
 
@@ -25,7 +23,7 @@ def _groups(text: str) -> list[str]:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
-        help="time the vectorized layers against torch, the check against gradcheck, and the sweep",
+        help="time the layers against torch, the check against gradcheck and its own inputs, the sweep, the start-up",
         description="Each row times a subject against a baseline in this process (one torch and one BLAS "
         "thread, warm-up, interleaved repeats) and reports the medians and their ratio.",
     )
@@ -48,6 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    from gradverify.bench import output as bench_output  # pandas and torch: only once the flags are right
+    from gradverify.bench import run_groups
+    from gradverify.bench.timing import environment, pinned
+
     out_dir = common.prepare_outputs(args, "bench")
     with pinned():  # state the thread settings the rows are timed with
         env = environment()

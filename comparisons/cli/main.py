@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("gradverify.cli.report", "re-render a report folder, or compare two (--compare OLD_DIR NEW_DIR)"),
     "bench": (
         "gradverify.cli.bench",
-        "time the vectorized layers against torch, the check against gradcheck, and the sweep",
+        "time the layers against torch, the check against gradcheck and its own inputs, the sweep, the start-up",
     ),
     "check": (
         "gradverify.cli.check",
