@@ -128,7 +128,7 @@ def test_a_forward_that_writes_into_its_input_only_loses_the_third_opinion() -> 
 
 
 def test_explain_always_asks_the_finite_difference() -> None:
-    from gradverify.explain.search import explain
+    from gradverify.explanation.search import explain
 
     (mutant,) = [m for m in MUTANTS if (m.op, m.name) == ("svm", "sign_flip")]
     spec = select(["svm"])[0].with_variants(Variant(mutant.name, mutant.adapter))

@@ -26,8 +26,8 @@ from gradverify.core.reference_eval import evaluate
 from gradverify.core.sampling import RANDOM, Sample
 from gradverify.core.spec import OpSpec
 from gradverify.core.tolerances import SUPPORTED_DTYPES
-from gradverify.run.parallel import make_sweep, plan
-from gradverify.run.sweep import DEFAULT_CASES
+from gradverify.run.dispatch import make_sweep
+from gradverify.run.plan import DEFAULT_CASES, tasks
 from gradverify.specs import registry
 
 CASE_GOAL = 2.0
@@ -110,7 +110,7 @@ def sweep_call(specs: list[OpSpec], cases: int, thorough: bool) -> Callable[[], 
 def own_sum(specs: list[OpSpec], cases: int) -> float:
     """Seconds the implementations and references of every case of the sweep take by themselves."""
     total = 0.0
-    for task in plan(specs, list(SUPPORTED_DTYPES), 0, cases):
+    for task in tasks(specs, list(SUPPORTED_DTYPES), 0, cases):
         call = own_call(specs[task.spec], task.dtype, task.case.kind, task.case.seed)
         start = time.perf_counter()
         call()
