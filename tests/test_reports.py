@@ -15,7 +15,6 @@ import pytest
 
 from bugzoo import MUTANTS
 from gradverify.cli import main as cli
-from gradverify.cli import run as run_command
 from gradverify.core.records import COLUMNS, to_frame
 from gradverify.core.spec import Variant
 from gradverify.report import files
@@ -148,7 +147,9 @@ def test_run_with_a_mutant_writes_every_report_file_and_junit(tmp_path: Path, mo
 
 
 def test_interrupted_run_keeps_finished_cases_and_says_so(tmp_path: Path, monkeypatch) -> None:
-    real = run_command.make_sweep
+    from gradverify.run import dispatch  # cli.run imports it when the run starts
+
+    real = dispatch.make_sweep
 
     def three_then_ctrl_c(*args, **kwargs):
         batches = real(*args, **kwargs)
@@ -156,7 +157,7 @@ def test_interrupted_run_keeps_finished_cases_and_says_so(tmp_path: Path, monkey
             yield next(batches)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_command, "make_sweep", three_then_ctrl_c)
+    monkeypatch.setattr(dispatch, "make_sweep", three_then_ctrl_c)
     assert cli.main(["run", "--ops", "relu", "--out", str(tmp_path), "--quiet"]) == 130
     meta = json.loads((tmp_path / "run.json").read_text())
     assert meta["interrupted"] and meta["done"] == 3 and meta["total"] > 3
