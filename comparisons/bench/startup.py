@@ -6,15 +6,13 @@ class graded in a batch on one worker and on two.
   last case is judged, before the report is drawn), against ``python -c "import numpy,
   torch"`` plus the checks themselves (``usercode.check.check`` of the same file in this
   warm process, its sandboxed worker included).
-- ``batch_grading``: ``gradverify check CLASS --workers 2`` against ``--workers 1`` for copies
-  of a full assignment-1 submission (a package of the course's files, checked for the
-  assignment's families); the two runs' records must be identical.
+- ``batch_grading``: ``gradverify check CLASS --workers 2`` against ``--workers 1`` (each a
+  fresh process) for copies of a full assignment-1 submission (a package of the course's
+  files, checked for the assignment's families); the two runs' records must be identical.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import subprocess
 import sys
@@ -113,12 +111,10 @@ def startup_row(settings: Settings, tmp: Path) -> Row:
 
 
 def grade(folder: Path, out: Path, workers: int, extra: list[str]) -> pd.DataFrame:
-    """Run ``gradverify check`` on a batch folder in this process; its records without times."""
-    from gradverify.cli import main as cli
-
+    """Run ``gradverify check`` on a batch folder in a fresh process, as a grader does; its
+    records without their times."""
     argv = ["check", str(folder), "--ops", ASSIGNMENT1, "--workers", str(workers), "-q", "--out", str(out), *extra]
-    with contextlib.redirect_stdout(io.StringIO()):
-        cli.main(argv)
+    subprocess.run([sys.executable, "-m", "gradverify", *argv], stdout=subprocess.DEVNULL, check=False)
     return pd.read_csv(out / "results.csv").drop(columns=["time_s"])
 
 
