@@ -53,7 +53,8 @@ _BIAS_REASON = (
 
 
 def bias_before_batchnorm(*biases: str) -> Deviation:
-    """The gradients of biases in front of batchnorm are 0 but for rounding: atol only."""
+    """The gradients of biases in front of batchnorm are 0 but for rounding: atol only, on
+    the named biases' gradients (on every quantity when none is named)."""
     return Deviation(
         _BIAS_REASON,
         {
