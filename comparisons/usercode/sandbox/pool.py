@@ -92,11 +92,16 @@ class _Closed(Exception):
     pass
 
 
+KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+"""The parent's environment variables a worker gets (with ``LC_*`` and ``GRADVERIFY_*``): no
+tokens or passwords of the person running the check reach the checked code."""
+
+
 def worker_env() -> dict[str, str]:
-    """The worker's environment: one BLAS thread, no bytecode files. Nothing is added to its
-    path: gradverify is importable as an installed package, and the repository root (where
-    impl/ and reference/ sit) never is."""
-    env = dict(os.environ)
+    """The worker's environment: a few variables of the parent's, one BLAS thread, no bytecode
+    files. Nothing is added to its path: gradverify is importable as an installed package, and
+    the repository root (where impl/ and reference/ sit) never is."""
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(("LC_", "GRADVERIFY_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
@@ -118,7 +123,8 @@ class Worker:
             env = worker_env()
             env.update({confine.CONFIG_ENV: isolation.to_json(config), "TMPDIR": self.scratch})
             env[confine.INPUTS_ENV] = str(self.inputs)
-            argv = [sys.executable, "-m", "gradverify.usercode.sandbox.worker"]
+            # -P: the current folder (perhaps a batch of students' files) is not put on its path
+            argv = [sys.executable, "-P", "-m", "gradverify.usercode.sandbox.worker"]
             self.bwrapped = layers.get("bwrap") == "on"
             if self.bwrapped:
                 argv = isolation.bwrap_argv(config, shutil.which("bwrap") or "bwrap") + argv
@@ -333,8 +339,13 @@ class Pool:
             self.close()  # a worker at its memory limit is not trusted with the next case
         return reply, out, changed
 
+    @property
+    def out_of_time(self) -> bool:
+        """Whether the submission's wall budget is used up."""
+        return self.spent >= self.options.budget
+
     def _check_budget(self) -> None:
-        if self.spent >= self.options.budget:
+        if self.out_of_time:
             raise WorkerFault(
                 "timeout",
                 f"not called: the submission used up its time budget of {self.options.budget:g} s "

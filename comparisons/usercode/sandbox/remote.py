@@ -131,7 +131,7 @@ class RemoteAdapter:
         try:
             reply, out, changed = self.pool.call(header, arrays, inputs)
         except WorkerFault as e:
-            if e.code == "timeout":
+            if e.code == "timeout" and not self.pool.out_of_time:  # else the pool refuses every call
                 self.pool.hung[self.key] = f"{method}, shapes {sample.shape_text()}"
             raise Fault(f"{self.primary}: {e.detail}", code=e.code) from None
         sample.arrays.update(changed)  # what the engine's input_mutated check compares
