@@ -19,12 +19,8 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gradverify.usercode.sandbox import isolation
-
-if TYPE_CHECKING:  # pool imports this module
-    from gradverify.usercode.sandbox.pool import Submission
 
 CONFIG_ENV = "GRADVERIFY_ISOLATION"
 """The worker's ``IsolationConfig`` as JSON (``isolation.to_json``)."""
@@ -81,20 +77,22 @@ def own_solutions() -> list[str]:
     return folders
 
 
-def config(submission: Submission, scratch: str, state: dict[str, str]) -> tuple[isolation.IsolationConfig, str | None]:
-    """One worker's ``IsolationConfig`` and the folder to put first on its import path
-    (``None``: none; ``""``: the current folder, for a module name)."""
+def config(
+    target: str, kind: str, alone: bool, scratch: str, state: dict[str, str]
+) -> tuple[isolation.IsolationConfig, str | None]:
+    """One worker's ``IsolationConfig`` for the submission ``target`` of ``kind`` (see
+    ``pool.Submission``), and the folder to put first on its import path (``None``: none;
+    ``""``: the current folder, for a module name)."""
     engine = os.path.dirname(os.path.realpath(isolation.__file__ or ""))
     engine = str(Path(engine).parents[1])  # gradverify/ (usercode/sandbox/ is two levels down)
     read = [*isolation.default_read_paths(("numpy",)), engine]
-    target = Path(submission.target)
     path: str | None
-    if submission.kind == "file":
-        file = target.resolve()
-        read.append(str(file if submission.alone else file.parent))
-        path = None if submission.alone else str(file.parent)
-    elif submission.kind == "folder":
-        root = target.resolve()
+    if kind == "file":
+        file = Path(target).resolve()
+        read.append(str(file if alone else file.parent))
+        path = None if alone else str(file.parent)
+    elif kind == "folder":
+        root = Path(target).resolve()
         read.append(str(root))
         path = str(root)
         if (root / "__init__.py").is_file() and root.name.isidentifier():

@@ -119,7 +119,8 @@ class Worker:
         fcntl.fcntl(self.inputs, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)  # the worker cannot cut it short
         self.inputs_size = 0
         try:
-            config, self.search_path = confine.config(submission, self.scratch, layers)
+            s = submission
+            config, self.search_path = confine.config(s.target, s.kind, s.alone, self.scratch, layers)
             env = worker_env()
             env.update({confine.CONFIG_ENV: isolation.to_json(config), "TMPDIR": self.scratch})
             env[confine.INPUTS_ENV] = str(self.inputs)
