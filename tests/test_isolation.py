@@ -85,6 +85,9 @@ except OSError as exc:
 def run_child(
     code: str, arg: dict[str, Any], prefix: list[str] | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    if env is None:  # BLAS may start its threads (other tests of this session limit them to one)
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+        env["OPENBLAS_NUM_THREADS"] = "2"
     return subprocess.run(
         [*(prefix or []), sys.executable, "-c", code, json.dumps(arg)],
         capture_output=True,

@@ -228,6 +228,13 @@ def test_patching_the_reply_does_not_hide_a_changed_input(tmp_path: Path, forced
     reported_off(meta, off)
 
 
+def test_the_graders_environment_does_not_reach_the_worker(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SECRET_TOKEN", "hunter2")
+    root = classroom(tmp_path, **{"env.py": "redteam_environment.py"})
+    _, table, _ = grade(root, tmp_path)
+    assert {s for s, _ in rows(table, "env").values()} == {"pass"}, rows(table, "env")
+
+
 # --- 13: the parent's memory ---------------------------------------------------------------------
 
 

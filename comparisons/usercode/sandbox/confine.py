@@ -116,3 +116,19 @@ def config(
     if state.get("dumpable") == "on":
         isolation.make_parent_nondumpable()  # before the worker exists: it never sees us dumpable
     return cfg, path
+
+
+KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+"""The parent's environment variables a worker gets (with ``LC_*`` and ``GRADVERIFY_*``): no
+tokens or passwords of the person running the check reach the checked code."""
+
+
+def environment() -> dict[str, str]:
+    """The worker's environment: a few variables of the parent's, one BLAS thread, no bytecode
+    files. Nothing is added to its path: gradverify is importable as an installed package, and
+    the repository root (where impl/ and reference/ sit) never is."""
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(("LC_", "GRADVERIFY_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"
+    return env

@@ -92,20 +92,8 @@ class _Closed(Exception):
     pass
 
 
-KEPT_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-"""The parent's environment variables a worker gets (with ``LC_*`` and ``GRADVERIFY_*``): no
-tokens or passwords of the person running the check reach the checked code."""
-
-
-def worker_env() -> dict[str, str]:
-    """The worker's environment: a few variables of the parent's, one BLAS thread, no bytecode
-    files. Nothing is added to its path: gradverify is importable as an installed package, and
-    the repository root (where impl/ and reference/ sit) never is."""
-    env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(("LC_", "GRADVERIFY_"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
-    return env
+class _NotStarted(Exception):
+    pass
 
 
 class Worker:
@@ -121,7 +109,7 @@ class Worker:
         try:
             s = submission
             config, self.search_path = confine.config(s.target, s.kind, s.alone, self.scratch, layers)
-            env = worker_env()
+            env = confine.environment()
             env.update({confine.CONFIG_ENV: isolation.to_json(config), "TMPDIR": self.scratch})
             env[confine.INPUTS_ENV] = str(self.inputs)
             # -P: the current folder (perhaps a batch of students' files) is not put on its path
@@ -151,9 +139,12 @@ class Worker:
                 raise ProtocolError("the worker did not start")
             # under bwrap, Popen's child is bwrap: the user's code runs in its descendant
             self.pids = grading.process_tree(self.pid)
-        except BaseException:
+        except BaseException as e:
             self.kill()
+            tail = self.log_tail()  # e.g. a layer that could not be applied
             self.release()
+            if isinstance(e, _Timeout | _Closed | ProtocolError):
+                raise _NotStarted(f"{type(e).__name__}: {tail}" if tail else type(e).__name__) from None
             raise
 
     def share(self, arrays: dict[str, np.ndarray]) -> tuple[list[list[Any]], list[bytes]]:
@@ -294,9 +285,10 @@ class Pool:
         self.starts += 1
         try:
             self.worker = Worker(self.limits, self.submission, self.layers)
-        except (_Timeout, _Closed, ProtocolError, OSError) as e:
+        except (_NotStarted, OSError) as e:
             self.close()
-            raise WorkerFault("worker_died", f"the worker process did not start ({type(e).__name__})") from None
+            why = str(e) if isinstance(e, _NotStarted) else type(e).__name__
+            raise WorkerFault("worker_died", f"the worker process did not start ({why})") from None
         header = {
             "cmd": "load",
             "target": self.submission.target,
