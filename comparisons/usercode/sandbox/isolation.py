@@ -59,8 +59,9 @@ class IsolationConfig:
 
 # ---------------------------------------------------------------- libc helpers
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.prctl.restype = ctypes.c_int
-_libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+if hasattr(_libc, "prctl"):  # Linux; elsewhere every layer reports itself off
+    _libc.prctl.restype = ctypes.c_int
+    _libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
 
 PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 PR_CAPBSET_READ, PR_CAPBSET_DROP = 23, 24

@@ -103,8 +103,11 @@ class Worker:
         self.limits = limits
         self.log = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="gradverify-worker-")
-        self.inputs = os.memfd_create("gradverify-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-        fcntl.fcntl(self.inputs, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)  # the worker cannot cut it short
+        if hasattr(os, "memfd_create"):
+            self.inputs = os.memfd_create("gradverify-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+            fcntl.fcntl(self.inputs, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)  # the worker cannot cut it short
+        else:  # not Linux: an unlinked file in the scratch folder
+            self.inputs = os.dup(tempfile.TemporaryFile(dir=self.scratch).fileno())
         self.inputs_size = 0
         try:
             s = submission
