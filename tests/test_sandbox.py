@@ -21,7 +21,7 @@ from hypothesis.extra import numpy as hnp
 from gradverify.core.adapters import LossGrad
 from gradverify.core.sampling import Sample
 from gradverify.usercode.check import check
-from gradverify.usercode.sandbox import protocol
+from gradverify.usercode.sandbox import confine, protocol
 from gradverify.usercode.sandbox.pool import Options, Pool, Submission, WorkerFault
 from gradverify.usercode.sandbox.remote import NameStub, RemoteAdapter
 
@@ -255,6 +255,9 @@ def test_a_pickle_payload_in_the_reply_is_never_unpickled(tmp_path: Path, monkey
     sentinel, payload = tmp_path / "pwned", tmp_path / "payload"
     monkeypatch.setenv("GRADVERIFY_TEST_SENTINEL", str(sentinel))
     monkeypatch.setenv("GRADVERIFY_TEST_PAYLOAD", str(payload))
+    # the fixture keeps its payload and a counter outside its scratch folder, across workers:
+    # the file-confining layers are forced off (this test is about the reply decoder)
+    monkeypatch.setenv(confine.OFF_ENV, "landlock,bwrap")
     frame = check(SUBMISSIONS / "hostile_pickle_reply.py", cases=2, dtypes="float64")
     assert set(frame["diagnosis"]) == {"bad_reply"} and len(frame) >= 3  # all three kinds of reply
     assert not sentinel.exists()

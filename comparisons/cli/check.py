@@ -21,7 +21,8 @@ from gradverify.run import parallel
 from gradverify.specs import registry
 from gradverify.usercode import batch
 from gradverify.usercode.check import CheckError, CheckOptions, SubmissionCheck, iter_batches, submissions, validate
-from gradverify.usercode.sandbox.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Submission
+from gradverify.usercode.sandbox import confine
+from gradverify.usercode.sandbox.pool import BUDGET_TIMEOUTS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Submission
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -110,6 +111,18 @@ def add_user_code_options(parser: argparse.ArgumentParser) -> None:
         help="also check the ops this file declares (GRADVERIFY_OPS, @gradverify.op; see docs/own-ops.md): it is "
         "imported here, its functions are looked up by name in the checked code",
     )
+    parser.add_argument(
+        "--submission-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"wall time all calls into one submission may take together (default {BUDGET_TIMEOUTS} x --timeout)",
+    )
+    parser.add_argument(
+        "--allow-weak-isolation",
+        action="store_true",
+        help="with --grading: run even where the checked code could start processes (see docs/security.md)",
+    )
 
 
 def _bindings(text: str) -> dict[str, str]:
@@ -143,6 +156,7 @@ def user_code_options(args: argparse.Namespace, **selection: Any) -> CheckOption
         grad_keys=dict(args.grad_keys),
         grading=args.grading,
         declarations=args.declarations,
+        submission_timeout=args.submission_timeout,
         **selection,
     )
     try:
@@ -172,6 +186,21 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     except CheckError as e:
         print(f"gradverify: error: {e}", file=sys.stderr)
         return common.EXIT_USAGE
+    try:
+        layers = confine.layers(confine.forced_off())
+    except ValueError as e:
+        print(f"gradverify: error: {e}", file=sys.stderr)
+        return common.EXIT_USAGE
+    if args.grading and layers[confine.PROCESS_LAYER] != "on" and not args.allow_weak_isolation:
+        layer = confine.PROCESS_LAYER
+        print(
+            f"gradverify: error: --grading cannot stop checked code from starting processes ({layer} is "
+            f"{layers[layer]}); see docs/security.md, or pass --allow-weak-isolation",
+            file=sys.stderr,
+        )
+        return common.EXIT_USAGE
+    if not getattr(args, "quiet", False):
+        print(f"isolation: {confine.summary(layers)}", file=sys.stderr)
     meta: dict[str, Any] = {
         "command": shlex.join(["gradverify", *argv]),
         "seed": args.seed,
@@ -179,6 +208,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         "dtypes": list(args.dtypes),
         "interrupted": False,
         "submissions": [s.target for s in subs],
+        "isolation": layers,
     }
     quiet = getattr(args, "quiet", False)
     # with --scheduler even one submission is graded on the cluster, as a batch of one

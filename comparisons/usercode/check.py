@@ -28,6 +28,7 @@ from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
 from gradverify.usercode import declared, discovery
+from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -59,6 +60,7 @@ class CheckOptions:
     replay: Case | None = None
     declarations: str | None = None  # a module or .py file declaring the user's own ops
     thorough: bool = False  # a finite difference for every gradient (``--thorough``)
+    submission_timeout: float | None = None  # default: pool.BUDGET_TIMEOUTS * timeout
 
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
@@ -73,6 +75,8 @@ class CheckOptions:
             out.append(f"--timeout={self.timeout:g}")
         if self.memory_mb != DEFAULT_MEMORY_MB:
             out.append(f"--memory-mb={self.memory_mb}")
+        if self.submission_timeout is not None:
+            out.append(f"--submission-timeout={self.submission_timeout:g}")
         return out
 
 
@@ -111,7 +115,8 @@ class SubmissionCheck:
         self.specs = specs_of(options)
         roots = {re.match(r"\w+", t).group(0) for t in options.mapping.values()}
         wanted = sorted(set(discovery.course_names(self.specs)) | roots)
-        self.pool = Pool(submission, Options(options.timeout, options.memory_mb, options.grading), wanted)
+        limits = Options(options.timeout, options.memory_mb, options.grading, options.submission_timeout)
+        self.pool = Pool(submission, limits, wanted)
         self.plan = discovery.Plan()
         self.unreadable: str | None = None
         self.found: list[str] = []
@@ -142,7 +147,7 @@ class SubmissionCheck:
         if reply.get("attempts"):
             modules = ", ".join(str(a)[:60] for a in _list(reply["attempts"]))
             self.add_submission_record(
-                "forbidden_import", f"{self.submission.target} imports {modules}, which grading mode forbids"
+                "forbidden_import", f"{self.submission.target} imports {modules}: {grading.why(modules)}"
             )
             return self.plan
         for error in (e for e in _list(reply.get("errors")) if isinstance(e, dict)):
@@ -266,6 +271,7 @@ def check(
     replay: str | Case | None = None,
     declarations: str | Path | None = None,
     thorough: bool = False,
+    submission_timeout: float | None = None,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
     module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
@@ -302,6 +308,7 @@ def check_many(
     replay: str | Case | None = None,
     declarations: str | Path | None = None,
     thorough: bool = False,
+    submission_timeout: float | None = None,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),
     each in its own worker; a broken submission never stops the others. The records get a

@@ -2,8 +2,10 @@
 
 A ``.py`` file, a package folder (with ``__init__.py``) and an importable module name are one
 submission each; a folder without ``__init__.py`` is a batch: every ``.py`` file and every
-subfolder in it is one submission (one per student). Nothing is executed here: a module name
-is only looked up by the worker that imports it.
+subfolder in it is one submission (one per student). A file of a batch is marked ``alone``:
+its worker may read only that file and has no folder on its import path, so students never
+see, nor import, each other's files. Nothing is executed here: a module name is only looked up
+by the worker that imports it.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def submissions(paths: Sequence[str | Path | ModuleType]) -> list[Submission]:
             ]
             if not entries:
                 raise Unreadable(f"{text}: the folder holds no .py file and no subfolder to check")
-            out += [_file(e, str(e)) if e.is_file() else Submission(e.name, str(e), "folder") for e in entries]
+            out += [
+                _file(e, str(e), alone=True) if e.is_file() else Submission(e.name, str(e), "folder") for e in entries
+            ]
         elif MODULE_NAME.fullmatch(text) and not text.endswith(".py"):
             out.append(Submission(text, text, "module"))
         else:
@@ -57,11 +61,11 @@ def submissions(paths: Sequence[str | Path | ModuleType]) -> list[Submission]:
     for i, s in enumerate(out):  # two students named alike (alice.py, alice/) stay apart
         names[s.name] = names.get(s.name, 0) + 1
         if names[s.name] > 1:
-            out[i] = Submission(f"{s.name}-{names[s.name]}", s.target, s.kind)
+            out[i] = Submission(f"{s.name}-{names[s.name]}", s.target, s.kind, s.alone)
     return out
 
 
-def _file(path: Path, text: str) -> Submission:
+def _file(path: Path, text: str, alone: bool = False) -> Submission:
     if path.suffix != ".py":
         raise Unreadable(f"{text}: not a Python file (.py)")
     try:
@@ -69,7 +73,7 @@ def _file(path: Path, text: str) -> Submission:
             pass
     except OSError as e:
         raise Unreadable(f"{text}: cannot be read ({e.strerror})") from None
-    return Submission(path.stem, text, "file")
+    return Submission(path.stem, text, "file", alone)
 
 
 def _module_path(module: ModuleType) -> str:

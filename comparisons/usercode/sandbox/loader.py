@@ -84,14 +84,17 @@ def last_line(e: BaseException) -> str:
         return type(e).__name__
 
 
-def load(target: str, kind: str, wanted: Iterable[str]) -> Loaded:
-    """Import a submission: ``kind`` is ``file``, ``folder`` or ``module``."""
+def load(target: str, kind: str, wanted: Iterable[str], path: str | None = None) -> Loaded:
+    """Import a submission: ``kind`` is ``file``, ``folder`` or ``module``; ``path`` is the one
+    folder put first on ``sys.path`` (the submission's own, chosen by the parent; ``None``:
+    none, e.g. a file among other students' files)."""
     loaded = Loaded()
     wanted = set(wanted)
+    if path is not None:
+        sys.path.insert(0, path)
     if kind == "file":
-        path = Path(target).resolve()
-        sys.path.insert(0, str(path.parent))
-        _import_file(loaded, path, path.stem)
+        file = Path(target).resolve()
+        _import_file(loaded, file, file.stem)
     elif kind == "folder":
         _load_folder(loaded, Path(target).resolve(), wanted)
     else:
@@ -102,7 +105,6 @@ def load(target: str, kind: str, wanted: Iterable[str]) -> Loaded:
 
 def _load_folder(loaded: Loaded, root: Path, wanted: set[str]) -> None:
     package = (root / "__init__.py").is_file() and root.name.isidentifier()
-    sys.path.insert(0, str(root.parent if package else root))
     base = [root.name] if package else []
     if package:
         _import_name(loaded, root.name)
@@ -117,7 +119,6 @@ def _load_folder(loaded: Loaded, root: Path, wanted: set[str]) -> None:
 
 
 def _load_module(loaded: Loaded, name: str, wanted: set[str]) -> None:
-    sys.path.insert(0, "")  # module names are resolved from the current folder, as python -m does
     module = _import_name(loaded, name)
     if module is None:
         return

@@ -3,8 +3,10 @@
 The engine calls it like any adapter (``run``, ``forward``, ``function_for``, ``primary``).
 Each call sends the sample to the worker, where the same adapter class is rebuilt around the
 user's callables, and decodes the reply into plain numbers: the verdict is the engine's, in
-this process. Input arrays that the user's code changed in place come back and are written
-into the caller's sample, so the engine's ``input_mutated`` check sees them. A call that
+this process. The input arrays travel in the worker's shared input file; the pool reads it
+back after the call, and the inputs whose bytes changed are written into the caller's sample,
+so the engine's ``input_mutated`` check sees them: the parent observes the change itself, the
+worker is not asked (a submission that patches the worker's reply cannot hide it). A call that
 times out, kills its worker or answers garbage becomes a ``Fault`` with that diagnosis; after
 a timeout the same implementation is not called again in this check (every later case would
 wait out the limit too) and its later cases report ``timeout`` at once.
@@ -22,6 +24,7 @@ import numpy as np
 
 from gradverify.core.adapters import Fault, Outcome
 from gradverify.core.sampling import Sample
+from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.pool import Pool, WorkerFault
 from gradverify.usercode.sandbox.protocol import ProtocolError, decode_value, encode_static, pack
 
@@ -124,16 +127,17 @@ class RemoteAdapter:
                 code="timeout",
             )
         header, arrays = request or self._request(method, sample, upstream)
+        inputs = {k: arrays.pop(f"a:{k}") for k in sample.arrays}
         try:
-            reply, out = self.pool.request(header, arrays)
+            reply, out, changed = self.pool.call(header, arrays, inputs)
         except WorkerFault as e:
-            if e.code == "timeout":
+            if e.code == "timeout" and not self.pool.out_of_time:  # else the pool refuses every call
                 self.pool.hung[self.key] = f"{method}, shapes {sample.shape_text()}"
             raise Fault(f"{self.primary}: {e.detail}", code=e.code) from None
+        sample.arrays.update(changed)  # what the engine's input_mutated check compares
         try:
             if not reply.get("ok"):
                 raise self._fault(reply)
-            self._write_back(reply, out, sample)
         except ProtocolError as e:
             self.pool.close()  # a worker that sends malformed replies is not asked again
             raise Fault(f"{self.primary}: the worker's reply was not plain data: {e}", code="bad_reply") from None
@@ -171,7 +175,7 @@ class RemoteAdapter:
             limit = self.pool.options.memory_mb
             return Fault(f"{self.primary} exceeded the worker's memory limit of {limit} MB ({detail})", code=code)
         if code == "forbidden_import":
-            return Fault(f"{self.primary} imported {detail}, which grading mode forbids", code=code)
+            return Fault(f"{self.primary} imported {detail}: {grading.why(detail)}", code=code)
         return Fault(detail, code=code)  # bad_return and not_checkable messages name the function
 
     def _values(self, reply: dict[str, Any], part: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -184,17 +188,6 @@ class RemoteAdapter:
         except ProtocolError as e:
             self.pool.close()
             raise Fault(f"{self.primary}: the worker's reply was not plain data: {e}", code="bad_reply") from None
-
-    @staticmethod
-    def _write_back(reply: dict[str, Any], arrays: dict[str, np.ndarray], sample: Sample) -> None:
-        """Put the arrays the user's code changed into ``sample``, where the engine looks."""
-        mutated = reply.get("mutated", [])
-        if not isinstance(mutated, list):
-            raise ProtocolError("bad list of changed inputs")
-        for name in mutated:
-            if name not in sample.arrays or f"m:{name}" not in arrays:
-                raise ProtocolError(f"changed input {_text(name)[:40]!r} is unknown or missing")
-            sample.arrays[name] = arrays[f"m:{name}"]
 
 
 def _text(value: Any) -> str:

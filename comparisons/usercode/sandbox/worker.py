@@ -3,13 +3,17 @@
 It imports the user's code and answers the parent's requests, one frame in, one frame out
 (see ``protocol``), until its input closes:
 
-- ``load``: set the memory limit, install the grading-mode import blocker if asked, import
-  the submission, and list its callables;
+- ``load``: set the memory limit, install the import blocker (gradverify's own solutions
+  always, autograd libraries in grading mode), import the submission, and list its callables;
 - ``resolve``: describe ``--map`` targets such as ``Multiclass_SVM().svm_loss``;
 - ``probe``: which of the registry's adapter classes can be built here (without torch);
 - ``call``: rebuild the variant's adapter around the user's callables (``bridges.build``),
-  run it on the sample, and send back the outputs, the gradients and any input array the
-  user's code changed in place.
+  run it on the sample, and send back the outputs and the gradients. The sample's arrays are
+  views of the shared input file the parent wrote: the parent reads it back to see whether the
+  user's code changed them in place, so the worker has nothing to say about that.
+
+Before anything else, the worker confines itself with the isolation layers the parent asked
+for (``isolation.apply_in_child``); a layer that cannot be applied stops it.
 
 The channel is moved off the standard streams before any user code runs: requests arrive on
 a private copy of stdin and replies leave on a private copy of stdout, while fd 0 becomes
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import mmap
 import os
 import resource
 import signal
@@ -34,8 +39,16 @@ import numpy as np
 
 from gradverify.core.adapters import Fault
 from gradverify.core.sampling import Sample
-from gradverify.usercode.sandbox import bridges, grading, loader
-from gradverify.usercode.sandbox.protocol import decode_static, encode_value, pack, read_frame, write_all
+from gradverify.usercode.sandbox import bridges, confine, grading, isolation, loader
+from gradverify.usercode.sandbox.protocol import (
+    ProtocolError,
+    decode_static,
+    encode_value,
+    pack,
+    read_frame,
+    shared_arrays,
+    write_all,
+)
 
 LOG_LIMIT_BYTES = 64 << 20
 """Largest file the worker may write (its log included): endless prints end in a dead worker."""
@@ -88,11 +101,11 @@ class Session:
                 resource.setrlimit(limit, (value, value))
             except (ValueError, OSError):  # e.g. macOS has no address-space limit: the time limit remains
                 pass
-        if h.get("grading"):
-            self.blocker = grading.install()
+        self.blocker = grading.install(autograd=bool(h.get("grading")))
         wanted = [str(n) for n in h.get("wanted", [])]
+        path = h.get("path")
         try:
-            self.loaded = loader.load(str(h["target"]), str(h["kind"]), wanted)
+            self.loaded = loader.load(str(h["target"]), str(h["kind"]), wanted, None if path is None else str(path))
         except MemoryError:
             self.loaded = loader.Loaded(errors=[{"module": str(h["target"]), "message": "MemoryError"}])
         return {
@@ -124,8 +137,11 @@ class Session:
         return {"ok": True, "failed": failed}, {}
 
     def call(self, h: dict[str, Any], arrays: dict[str, np.ndarray]) -> tuple[dict[str, Any], dict]:
-        sent = {name: arrays[f"a:{name}"] for name in h["arrays"]}
-        sample = Sample({k: v.copy() for k, v in sent.items()}, decode_static(h["static"], arrays))
+        try:
+            inputs = shared_arrays(h.get("shared", []), _shared_file())
+        except (ProtocolError, OSError, ValueError) as e:
+            return {"ok": False, "code": "internal_error", "detail": f"shared inputs: {e}"}, {}
+        sample = Sample({name: inputs[name] for name in h["arrays"]}, decode_static(h["static"], arrays))
         upstream = {name: arrays[f"u:{name}"] for name in h.get("upstream", [])}
         before = len(self.attempts())
         try:
@@ -148,7 +164,7 @@ class Session:
         if len(self.attempts()) > before:
             return self._failed(before, "exception", "")
         try:
-            return _reply(outputs, grads, sent, sample)
+            return _reply(outputs, grads)
         except BaseException as e:  # noqa: BLE001 - a returned object that breaks encoding
             return self._failed(before, "exception", loader.last_line(e))
 
@@ -159,21 +175,22 @@ class Session:
         return {"ok": False, "code": code, "detail": detail[:4000]}, {}
 
 
-def _reply(outputs: Any, grads: Any, sent: dict[str, np.ndarray], sample: Sample) -> tuple[dict[str, Any], dict]:
-    """Outputs and gradients as plain data, and the input arrays the call changed in place."""
+def _reply(outputs: Any, grads: Any) -> tuple[dict[str, Any], dict]:
+    """Outputs and gradients as plain data."""
     out: dict[str, np.ndarray] = {}
     reply = {
         "ok": True,
         "outputs": {k: encode_value(v, f"o:{k}", out) for k, v in _items(outputs)},
         "grads": {k: encode_value(v, f"g:{k}", out) for k, v in _items(grads)},
-        "mutated": [],
     }
-    for name, original in sent.items():
-        changed = sample.arrays[name]
-        if not np.array_equal(changed, original, equal_nan=True):
-            reply["mutated"].append(name)
-            encode_value(changed, f"m:{name}", out)
     return reply, out
+
+
+def _shared_file() -> mmap.mmap | None:
+    """The shared input file, mapped at its current size (the parent only ever grows it)."""
+    fd = int(os.environ.get(confine.INPUTS_ENV, "-1"))
+    size = os.fstat(fd).st_size if fd >= 0 else 0
+    return mmap.mmap(fd, size) if size else None
 
 
 def _items(mapping: Any) -> list[tuple[str, Any]]:
@@ -198,8 +215,14 @@ def main() -> int:
     sys.dont_write_bytecode = True  # no __pycache__ in students' folders
     _die_with_parent()
     faulthandler.enable()  # a segfault leaves its reason in the log
+    config = os.environ.pop(confine.CONFIG_ENV, None)
+    try:  # before any user code, and while this process has a single thread (Landlock)
+        layers = isolation.apply_in_child(isolation.from_json(config)) if config else {}
+    except isolation.IsolationError as e:
+        print(f"gradverify worker: isolation failed: {e}", file=sys.stderr, flush=True)
+        return 3
     session = Session()
-    send({"ready": True, "pid": os.getpid()})
+    send({"ready": True, "pid": os.getpid(), "layers": layers})
     handlers = {"load": session.load, "resolve": session.describe_targets, "probe": session.probe, "call": session.call}
     while True:
         message = read_frame(CHANNEL.requests)
