@@ -275,4 +275,5 @@ def test_a_file_with_every_course_function_is_checked_whole(tmp_path: Path) -> N
     code = cli.main(["check", str(path), "--cases", "1", "--dtypes", "float64", "-q", "--out", str(tmp_path / "r")])
     frame = pd.read_csv(tmp_path / "r" / "results.csv")
     assert code == 0, frame[frame["status"].isin(["fail", "error"])][["op", "quantity", "message"]]
-    assert set(frame["op"]) == {s.name for s in registry.select(None)}
+    # neural_net's TwoLayerNet (the 2016-2020 API) cannot share a file with fc_net's: test_real_code checks it
+    assert set(frame["op"]) == {s.name for s in registry.select(None)} - {"neural_net"}
