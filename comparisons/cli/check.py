@@ -153,6 +153,7 @@ def options_of(args: argparse.Namespace) -> CheckOptions:
         seed=args.seed,
         dtypes=tuple(args.dtypes),
         replay=args.replay,
+        edition=args.edition,
     )
 
 

@@ -121,12 +121,26 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
 
 def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], ctx: Context) -> dict[str, Any]:
     code, text = problem
+    if code == "bad_shape" and actual is not None:
+        if actual.size == q.expected.size and _broadcastable(actual.shape, q.expected.shape):
+            c = compare(actual.reshape(q.expected.shape), q.expected, ctx.tol, q.kink_mask)
+            if c.status != Status.FAIL:
+                message = (
+                    f"{q.function}: {q.quantity} has the right values in shape {actual.shape}; the course expects "
+                    f"{q.expected.shape} (minor: reshape it, e.g. drop keepdims=True)"
+                )
+                return dict(status=Status.FAIL, diagnosis="shape_only", message=message, rel_err=c.rel_err)
     if code == "bad_shape" and q.input_name is not None and actual is not None:
         finding = diagnosis.transposed(q.quantity, actual, q.expected, _bound(q.expected, ctx.tol))
         if finding:
             return dict(status=Status.FAIL, diagnosis=finding.code, message=finding.message)
     prefix = f"{q.function}: " if q.function else ""
     return dict(status=Status.ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
+
+
+def _broadcastable(got: tuple[int, ...], want: tuple[int, ...]) -> bool:
+    """Whether ``got`` differs from ``want`` only by size-1 axes ((1, D) for (D,))."""
+    return tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1)
 
 
 def _bound(expected: np.ndarray, tol: Tolerance) -> float:
