@@ -93,14 +93,14 @@ def _with_conventions(
     expected = primary or spec.default_convention
     label = expected.label() if expected else None
     failing = [r for r in records if r.status is not None and r.status.failing]
-    for c in spec.conventions if failing and spec.edition is None else ():
+    for c in [c for c in spec.conventions if spec.edition is None or c is primary] if failing else ():
         why = c.undefined(values64) if c.undefined else None
         if why:  # the code may follow a convention that has no value here
             note = f"not checked in this case: {why} under the {c.label()} convention"
             return [
                 r.replace(status=Status.NOT_CHECKED, diagnosis="undefined_case", message=note, convention=c.label())
                 if r in failing
-                else r
+                else r.replace(convention=c.label())
                 for r in records
             ]
     if not failing or any(r.status == Status.ERROR for r in failing) or not spec.conventions:

@@ -121,6 +121,8 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
 
 def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], ctx: Context) -> dict[str, Any]:
     code, text = problem
+    if code == "nonfinite" and q.input_name is None:
+        return _nonfinite_output(q, text)
     if code == "bad_shape" and actual is not None:
         if actual.size == q.expected.size and _broadcastable(actual.shape, q.expected.shape):
             c = compare(actual.reshape(q.expected.shape), q.expected, ctx.tol, q.kink_mask)
@@ -136,6 +138,23 @@ def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], c
             return dict(status=Status.FAIL, diagnosis=finding.code, message=finding.message)
     prefix = f"{q.function}: " if q.function else ""
     return dict(status=Status.ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
+
+
+def _nonfinite_output(q: Quantity, text: str) -> dict[str, Any]:
+    """A loss or output that is not finite where the reference is: +inf alone is the
+    underflow of a max-shifted softmax (p[y] rounds to 0, log gives -inf) at extreme score
+    gaps, a warning; NaN (inf / inf) is the overflow of an unshifted exp, a bug."""
+    got = np.asarray(q.got, dtype=np.float64)
+    prefix = f"{q.function}: " if q.function else ""
+    if np.isposinf(got).any() and not np.isnan(got).any() and np.isfinite(q.expected).all():
+        message = (
+            f"{prefix}{q.quantity} is +inf where the reference is {float(np.max(q.expected)):.4g}: the shifted "
+            "softmax is right, but p[y] underflows to 0 at this score gap and log(0) = -inf. Compute the loss "
+            "as logsumexp(shifted) - shifted[y] to stay finite (a warning: --strict fails it)."
+        )
+        return dict(status=Status.WARNING, diagnosis="unstable", message=message)
+    hint = " (NaN: exp overflowed to inf / inf; subtract each row's max before exp)" if np.isnan(got).any() else ""
+    return dict(status=Status.ERROR, diagnosis="nonfinite", message=f"{prefix}{q.quantity} {text}{hint}")
 
 
 def _broadcastable(got: tuple[int, ...], want: tuple[int, ...]) -> bool:
