@@ -6,7 +6,10 @@ Skips blobs missing from the snapshot (files >= 4 MiB are absent) and data/binar
 Prints a summary: files written, skipped-missing, skipped-data.
 """
 
-import os, subprocess, sys, fnmatch
+import fnmatch
+import os
+import subprocess
+import sys
 
 SKIP = [
     "*.png",
