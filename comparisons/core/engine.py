@@ -221,7 +221,7 @@ def _check_variant(
         for who in [_mutator(adapter, sample.cast(dtype), name)]
     ]
     stub = stubs.stub_outcome(outcome.outputs, outcome.grads, ref.outputs, ref.grads)
-    zero_grads = stubs.zero_gradients(outcome.grads, ref.grads)
+    zero_grads = stubs.zero_gradients(outcome.grads, ref.grads) and stubs.outputs_right(outcome.outputs, ref.outputs)
     ctx = Context(
         values64,
         base["dtype"],

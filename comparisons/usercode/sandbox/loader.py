@@ -134,17 +134,21 @@ def _load_module(loaded: Loaded, name: str, wanted: set[str]) -> None:
                 _import_name(loaded, ".".join([name, *parts]), path)
 
 
-PACKAGE_IMPORT = r"^\s*(?:from\s+(?:{name}\b|\.)|import\s+{name}\.)"
+PACKAGE_IMPORT = r"^\s*(?:from\s+{name}\.|from\s+{name}\s+import|import\s+{name}\.)"
 
 
 def imports_itself(root: Path) -> bool:
     """Whether the files of a folder without ``__init__.py`` import each other as the package
     named like the folder (``from cs231n.layers import *``, ``from .layers import *``): the
     course's packages, committed without their ``__init__.py``."""
-    pattern = re.compile(PACKAGE_IMPORT.format(name=re.escape(root.name)), re.MULTILINE)
+    by_name = re.compile(PACKAGE_IMPORT.format(name=re.escape(root.name)), re.MULTILINE)
+    relative = re.compile(r"^\s*from\s+\.", re.MULTILINE)
     for path in sorted(root.rglob("*.py"))[:MAX_FILES]:
+        # relative imports count only in the folder's own files: a batch folder's students
+        # are packages of their own, whose relative imports say nothing about the batch
         try:
-            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if by_name.search(text) or (path.parent == root and relative.search(text)):
                 return True
         except OSError:
             continue
