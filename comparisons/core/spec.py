@@ -99,6 +99,7 @@ class OpSpec:
     def tolerance_of(self, quantity: str, dtype: str, default: Tolerance) -> Tolerance:
         """The tolerance of ``quantity`` in ``dtype``: a deviation's, else ``default``."""
         return next((d.tolerances[dtype] for d in self.deviations if d.applies(quantity, dtype)), default)
+
     conventions: tuple[Convention, ...] = ()
     default_convention: Convention | None = None
     edition: int | None = None
