@@ -12,7 +12,7 @@ from gradverify.core.adapters import ModelLoss
 from gradverify.core.sampling import C2, N1, TIES
 from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.cs231n.editions import LINEAR_REG
-from gradverify.specs.cs231n.fc_net import _mlp_sample, _params
+from gradverify.specs.cs231n.fc_net import DATA, _mlp_sample, _params
 from gradverify.specs.kinks import mlp_param_kinks
 
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -30,6 +30,7 @@ SPECS = (
                         input_size=s["X"].shape[1], hidden_size=s["hidden_dims"][0], output_size=s["num_classes"]
                     ),
                     PARAMS,
+                    DATA,
                     loss_kwargs=("reg",),
                 ),
             ),
