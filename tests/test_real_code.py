@@ -181,3 +181,20 @@ def test_numpy_1_api_gets_a_numpy2_removed_diagnosis() -> None:
     calls = frame[frame["quantity"] == "(call)"]
     assert set(calls["diagnosis"]) == {"numpy2_removed"}
     assert calls["message"].str.contains("np.float").all() and calls["message"].str.contains("--python").all()
+
+
+def test_softmax_edge_cases_tell_overflow_from_underflow() -> None:
+    shifted = check(HERE / "linear_2016.py", ops="softmax", **FAST)
+    large = shifted[(shifted["case"] == "large") & (shifted["quantity"] == "loss")]
+    assert set(large["status"]) == {"warning"} and set(large["diagnosis"]) == {"unstable"}
+    unshifted = check(HERE / "softmax_unshifted.py", ops="softmax", **FAST)
+    overflow = unshifted[(unshifted["case"] == "large") & (unshifted["quantity"] == "loss")]
+    assert set(overflow["status"]) == {"error"} and overflow["message"].str.contains("subtract each row's max").all()
+
+
+def test_a_helper_calling_a_function_the_package_lacks_is_not_checked() -> None:
+    frame = check(HERE / "copied_helper.py", ops="affine_ln_relu,affine", **FAST)
+    helper = frame[frame["function"] == "affine_ln_relu_forward"]
+    assert set(helper["status"]) == {"not_checked"} and set(helper["diagnosis"]) == {"missing_dependency"}
+    assert helper["message"].str.contains("layernorm_forward").all()
+    assert (frame[frame["function"].str.startswith("affine_")]["status"].isin(["pass", "not_checked"])).all()

@@ -137,6 +137,8 @@ def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], c
         if finding:
             return dict(status=Status.FAIL, diagnosis=finding.code, message=finding.message)
     prefix = f"{q.function}: " if q.function else ""
+    if code == "bad_shape" and actual is not None and 0 in actual.shape and 0 not in q.expected.shape:
+        text += " (empty: a slice such as a[:, :, pad:-pad] is empty when pad = 0; use pad:pad + H)"
     return dict(status=Status.ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from gradverify.core.records import Record
 from gradverify.core.spec import OpSpec
 from gradverify.core.status import Status
+from gradverify.specs import SPECS
 from gradverify.specs.cs231n import provided
 from gradverify.usercode import discovery
 
@@ -34,6 +35,9 @@ REMOVED_IN_NUMPY2 = re.compile(
     r"row_stack|float_|complex_|NaN|Inf|PINF|NINF|infty|product|cumproduct|alltrue|sometrue|round_|in1d|"
     r"trapz|rank|msort)'|unexpected keyword argument 'newshape'"
 )
+
+
+COURSE_NAMES = frozenset(discovery.course_names(SPECS))
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,25 @@ def course_provided(records: Iterable[Record], python2: bool = False) -> list[Re
                     f"became a float. Not checked: use // (or check it with --python pointing at a Python 2)"
                 )
                 r = r.replace(status=Status.NOT_CHECKED, diagnosis="python2_division", message=message)
+            elif _undefined_course_name(r.message or ""):
+                missing = _undefined_course_name(r.message or "")
+                message = (
+                    f"{r.message}: it calls {missing}, which this package does not define (a helper copied from "
+                    f"another assignment?). Not checked"
+                )
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="missing_dependency", message=message)
             elif name in provided.FUNCTIONS:
                 message = f"course-provided {name} failed by itself ({r.message}): not counted against the student"
                 r = r.replace(status=Status.NOT_CHECKED, diagnosis="course_code", message=message)
         out.append(r)
     return out
+
+
+def _undefined_course_name(message: str) -> str | None:
+    found = re.search(r"NameError: name '(\w+)' is not defined", message)
+    if found and found.group(1) in COURSE_NAMES:
+        return found.group(1)
+    return None
 
 
 def bound_names(specs: Iterable[OpSpec]) -> set[str]:
