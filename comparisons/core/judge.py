@@ -124,7 +124,8 @@ def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], c
     if code == "nonfinite" and q.input_name is None:
         return _nonfinite_output(q, text)
     if code == "bad_shape" and actual is not None:
-        if actual.size == q.expected.size and _broadcastable(actual.shape, q.expected.shape):
+        swapped = q.input_name is not None and actual.shape == q.expected.shape[::-1] and actual.ndim == 2
+        if not swapped and actual.size == q.expected.size and _broadcastable(actual.shape, q.expected.shape):
             c = compare(actual.reshape(q.expected.shape), q.expected, ctx.tol, q.kink_mask)
             if c.status != Status.FAIL:
                 message = (
