@@ -8,7 +8,7 @@ written out in full.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,6 +17,7 @@ import gradverify.impl.cs231n.layer_utils as lu
 import gradverify.impl.cs231n.layers as layers
 import gradverify.impl.cs231n.linear_svm as svm
 import gradverify.impl.cs231n.matrix_example as mx
+import gradverify.impl.cs231n.neural_net as nn
 import gradverify.impl.cs231n.softmax as sm
 from gradverify.core.adapters import Adapter, ForwardBackward, LossGrad, ModelLoss
 from gradverify.core.spec import Variant
@@ -233,7 +234,24 @@ def _layer(forward, backward, args=AFFINE, **kw):
     return ForwardBackward(forward, backward, args, args, **kw)
 
 
+class NeuralNetHalfRegGrad(nn.TwoLayerNet):
+    """reg * sum(W^2) in the loss, but the gradient of 0.5 * reg * sum(W^2): mixed conventions."""
+
+    def loss(self, X, y=None, reg=0.0):
+        out = super().loss(X, y, reg)
+        if y is None:
+            return out
+        loss, grads = out
+        return loss, {k: v - reg * self.params[k] if k.startswith("W") else v for k, v in grads.items()}
+
+
+def _neural_net(cls) -> Adapter:
+    (spec,) = select(["neural_net"])
+    return replace(spec.variants[0].adapter, cls=cls)
+
+
 MUTANTS: tuple[Mutant, ...] = (
+    Mutant("neural_net", "half_reg_grad", _neural_net(NeuralNetHalfRegGrad), ("dW1", "dW2"), diagnosis=("reg_grad",)),
     Mutant("svm", "forgot_average", _loss(svm_forgot_average), ("dW",), diagnosis=(SCALE,)),
     Mutant("svm", "missing_reg_grad", _loss(svm_missing_reg_grad), ("dW",), diagnosis=(REG,)),
     Mutant("svm", "reg_grad_not_doubled", _loss(svm_reg_grad_not_doubled), ("dW",), diagnosis=(REG,)),

@@ -115,6 +115,21 @@ def max_pool_backward_last_max(dout, cache):
     return _pool_windows(dout, cache, last)
 
 
+def max_pool_backward_assigned(dout, cache):
+    # dx[...] = dout[...]: where overlapping windows share a maximum, the last window wins
+    x, pool_param = cache
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = x[n, c, i * stride : i * stride + ph, j * stride : j * stride + pw]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * stride + a, j * stride + b] = dout[n, c, i, j]
+    return dx
+
+
 def max_pool_backward_every_max(dout, cache):
     # the course's reshape trick: a mask x == max sends a tied window's gradient to all maxima.
     # Not in MUTANTS: kink masks excuse any value at a tied maximum, so the engine reports a
@@ -221,6 +236,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ("dx",),
         diagnosis=("grad_mismatch",),
     ),
+    Mutant("max_pool", "assigned", _pool(max_pool_backward_assigned), ("dx",), diagnosis=("pool_assigned",)),
     Mutant(
         "max_pool", "grad_to_last_max", _pool(max_pool_backward_last_max), ("dx",), status="kink", diagnosis=("kink",)
     ),

@@ -119,6 +119,14 @@ def sgd_in_place(w, dw, config=None):
     return w, config
 
 
+def sgd_returns_none(w, dw, config=None):
+    # the template's stub: next_w = None; (TODO: pass); return next_w, config
+    config = config if config is not None else {}
+    config.setdefault("learning_rate", 1e-2)
+    next_w = None
+    return next_w, config
+
+
 def sgd_momentum_velocity_sign(w, dw, config=None):
     config = config if config is not None else {}
     config.setdefault("learning_rate", 1e-2)
@@ -235,7 +243,14 @@ MUTANTS: tuple[Mutant, ...] = (
         diagnosis=("forward_mismatch", "grad_scale"),
     ),
     Mutant("sgd", "ascent", _rule("sgd", sgd_ascent), ("trajectory",), diagnosis=("forward_mismatch",)),
-    Mutant("sgd", "in_place", _rule("sgd", sgd_in_place), ("w",), status="error", diagnosis=("input_mutated",)),
+    Mutant(
+        "sgd",
+        "returns_none",
+        _rule("sgd", sgd_returns_none),
+        ("(call)",),
+        status="not_implemented",
+        diagnosis=("not_implemented",),
+    ),
     Mutant(
         "sgd_momentum",
         "velocity_sign",
@@ -263,6 +278,6 @@ MUTANTS: tuple[Mutant, ...] = (
         "no_bias_correction",
         _rule("adam", adam_no_bias_correction),
         ("trajectory",),
-        diagnosis=("forward_mismatch",),
+        diagnosis=("no_bias_correction",),
     ),
 )

@@ -107,7 +107,7 @@ def test_unreadable_and_empty_targets_say_which(tmp_path: Path) -> None:
     [
         ("fault_exception.py", "svm_loss_naive", "(call)", "exception", "IndexError"),
         ("fault_bad_return.py", "svm_loss_naive", "(call)", "bad_return", "(loss, gradient)"),
-        ("fault_bad_shape.py", "affine_backward", "db", "bad_shape", "has shape (1, "),
+        ("fault_bad_shape.py", "affine_backward", "db", "bad_shape", "has shape ("),
         ("fault_nonfinite.py", "relu_backward", "dx", "nonfinite", "non-finite"),
         ("fault_input_mutated.py", "svm_loss_vectorized", "X", "input_mutated", "changed its input X"),
         ("fault_timeout.py", "softmax_loss_naive", "(call)", "timeout", "took longer than 1 s"),
@@ -275,4 +275,5 @@ def test_a_file_with_every_course_function_is_checked_whole(tmp_path: Path) -> N
     code = cli.main(["check", str(path), "--cases", "1", "--dtypes", "float64", "-q", "--out", str(tmp_path / "r")])
     frame = pd.read_csv(tmp_path / "r" / "results.csv")
     assert code == 0, frame[frame["status"].isin(["fail", "error"])][["op", "quantity", "message"]]
-    assert set(frame["op"]) == {s.name for s in registry.select(None)}
+    # neural_net's TwoLayerNet (the 2016-2020 API) cannot share a file with fc_net's: test_real_code checks it
+    assert set(frame["op"]) == {s.name for s in registry.select(None)} - {"neural_net"}

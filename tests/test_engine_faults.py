@@ -45,7 +45,7 @@ def returns_a_list(W, X, y, reg):
     return loss, dW.tolist()
 
 
-def run(fn, case="random", seed=3):
+def run(fn, case="random", seed=4):  # W is (7, 6): a flattened dW is no broadcast of it
     (spec,) = select(["svm"])
     spec = spec.with_variants(Variant("user", LossGrad(fn, ARGS, ("W",))))
     return check_case(spec, "float64", case, seed)

@@ -176,6 +176,7 @@ def options_of(args: argparse.Namespace) -> CheckOptions:
         dtypes=tuple(args.dtypes),
         replay=args.replay,
         thorough=args.thorough,
+        edition=args.edition,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gradverify.core.records import to_frame
-from gradverify.core.status import FAILING
+from gradverify.core.status import FAILING, STRICT_FAILING
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.report import files, junit
 from gradverify.run import run_info
@@ -60,6 +60,16 @@ def case(text: str) -> Case:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def edition(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a year such as 2017, got {text!r}") from None
+    if not 2015 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"{year} is no course edition")
+    return year
+
+
 def dtypes(text: str) -> list[str]:
     names = [d.strip() for d in text.split(",") if d.strip()]
     unknown = [d for d in names if d not in SUPPORTED_DTYPES]
@@ -83,6 +93,18 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
         help=f"random cases per op, besides its edge cases (default {DEFAULT_CASES})",
     )
     parser.add_argument("--seed", type=seed, default=0, metavar="S", help="run seed (default 0)")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also for not_implemented functions and warnings (numerically fragile code)",
+    )
+    parser.add_argument(
+        "--edition",
+        type=edition,
+        default=None,
+        metavar="YEAR",
+        help="hold the code to one course edition's conventions (e.g. 2017); default: any edition's, consistently",
+    )
     parser.add_argument(
         "--dtypes",
         type=dtypes,
@@ -251,7 +273,8 @@ def finish(
         return EXIT_INTERRUPTED
     if frame.empty:
         return EXIT_USAGE
-    return EXIT_DISAGREE if frame["status"].isin(FAILING).any() else EXIT_OK
+    failing = STRICT_FAILING if getattr(args, "strict", False) else FAILING
+    return EXIT_DISAGREE if frame["status"].isin(failing).any() else EXIT_OK
 
 
 @contextlib.contextmanager

@@ -86,6 +86,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     from gradverify.run.distributed import SchedulerUnavailable
 
     specs = select(args.ops, args.module)
+    if args.edition is not None:  # every op held to that edition's conventions
+        specs = [s.pinned(args.edition) for s in specs]
     out_dir = common.prepare_outputs(args, "run")
     meta = {
         "command": shlex.join(["gradverify", *argv]),

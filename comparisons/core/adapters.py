@@ -9,6 +9,8 @@ built-in ``impl/`` code and a user's own functions.
 
 from __future__ import annotations
 
+import copy
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +30,18 @@ class Fault(Exception):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+BACKWARD_RAISED = "backward_raised"
+"""The code of a backward pass that raised (reported as an ``exception`` of the backward)."""
+
+
+def _last_line(e: BaseException) -> str:
+    try:
+        lines = traceback.format_exception_only(type(e), e)
+        return lines[-1].strip() if lines else type(e).__name__
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        return type(e).__name__
 
 
 class BadReturn(Fault):
@@ -74,15 +88,34 @@ def _call(fn: Callable, sample: Sample, args: tuple[str, ...], kwargs: tuple[str
     return fn(*(sample[a] for a in args), **{k: sample[k] for k in kwargs})
 
 
+class NotImplementedYet(BadReturn):
+    """The implementation is still the course's template stub: it returned None (a bare
+    ``pass``, or the template's ``out = None``) where values were due."""
+
+    code = "not_implemented"
+
+
+def _stub(result: Any) -> bool:
+    return result is None or (isinstance(result, tuple) and bool(result) and all(r is None for r in result))
+
+
 def _pair(result: Any, fn: Callable, what: str) -> tuple[Any, Any]:
+    if _stub(result) or (isinstance(result, tuple) and len(result) == 2 and result[0] is None):
+        raise NotImplementedYet(f"{_name(fn)} returned {_short(result)}: not implemented yet (the template's stub)")
     if not isinstance(result, tuple) or len(result) != 2:
         got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
         raise BadReturn(f"{_name(fn)} must return {what}, got {got}")
     return result
 
 
+def _short(result: Any) -> str:
+    return "None" if result is None else f"({', '.join('None' if r is None else type(r).__name__ for r in result)})"
+
+
 def _grads(result: Any, names: tuple[str, ...], fn: Callable) -> dict[str, Any]:
     """Match a returned gradient (or tuple of gradients) to the input names, in order."""
+    if _stub(result):
+        raise NotImplementedYet(f"{_name(fn)} returned {_short(result)}: not implemented yet (the template's stub)")
     if len(names) == 1 and not isinstance(result, tuple):
         return {names[0]: result}
     if not isinstance(result, tuple) or len(result) != len(names):
@@ -154,6 +187,10 @@ class ForwardBackward:
     def _forward(self, sample: Sample) -> tuple[dict[str, Any], Any]:
         result = _call(self.forward_fn, sample, self.args, self.kwargs)
         n = len(self.outputs) + 1
+        if _stub(result) or (isinstance(result, tuple) and len(result) == n and all(r is None for r in result[:-1])):
+            raise NotImplementedYet(
+                f"{_name(self.forward_fn)} returned {_short(result)}: not implemented yet (the template's stub)"
+            )
         if not isinstance(result, tuple) or len(result) != n:
             got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
             raise BadReturn(f"{_name(self.forward_fn)} must return ({', '.join(self.outputs)}, cache), got {got}")
@@ -170,7 +207,11 @@ class ForwardBackward:
         if self.backward_fn is None:
             return Outcome(outputs, {})
         douts = [upstream[name] for name in self.outputs]
-        grads = _grads(self.backward_fn(*douts, cache), self.wrt, self.backward_fn)
+        try:
+            result = self.backward_fn(*douts, cache)
+        except Exception as e:  # noqa: BLE001 - named as the backward's, not the forward's
+            raise Fault(f"{_name(self.backward_fn)} raised {_last_line(e)}", code=BACKWARD_RAISED) from None
+        grads = _grads(result, self.wrt, self.backward_fn)
         return Outcome(outputs, grads)
 
     def forward(self, sample: Sample) -> dict[str, Any]:
@@ -197,6 +238,7 @@ class ModelLoss:
     ``grad_keys`` maps a parameter name to the key its gradient has in the returned dict when
     the two differ (code that returns ``dW1`` for ``W1``). ``prepare(model, sample)`` runs
     after the parameters are set, for state the constructor cannot take (running averages).
+    ``loss_kwargs`` are passed to ``loss`` (2016-2020 ``neural_net.TwoLayerNet.loss(X, y, reg)``).
     """
 
     cls: Callable
@@ -205,6 +247,7 @@ class ModelLoss:
     data: tuple[str, str]  # the inputs passed to ``loss``: data and labels
     grad_keys: Mapping[str, str] = field(default_factory=dict)
     prepare: Callable[[Any, Sample], None] | None = None
+    loss_kwargs: tuple[str, ...] = ()  # sample entries passed to loss by keyword (the old API's reg)
 
     def _model(self, sample: Sample) -> Any:
         model = self.cls(**self.init(sample))
@@ -217,7 +260,8 @@ class ModelLoss:
     def _train_loss(self, sample: Sample) -> tuple[Any, Any]:
         model = self._model(sample)
         x, y = (sample[d] for d in self.data)
-        return _pair(model.loss(x, y), model.loss, "(loss, grads) when given labels")
+        extra = {k: sample[k] for k in self.loss_kwargs}
+        return _pair(model.loss(x, y, **extra), model.loss, "(loss, grads) when given labels")
 
     def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
         loss, grads = self._train_loss(sample)
@@ -266,12 +310,18 @@ class UpdateRule:
         return Outcome(self.forward(sample), {})
 
     def forward(self, sample: Sample) -> dict[str, Any]:
-        w, config, steps = sample[self.w], sample[self.config], []
+        # the course's own sgd updates w in place (``w -= lr * dw``) and returns the same array:
+        # the rule gets its own copies, and each step is copied before the next can change it
+        w, config, steps = np.array(sample[self.w], copy=True), copy.deepcopy(sample[self.config]), []
         for dw in sample[self.grads]:
-            w, config = _pair(self.fn(w, dw, config), self.fn, "(next_w, config)")
+            w, config = _pair(self.fn(w, np.array(dw, copy=True), config), self.fn, "(next_w, config)")
+            if w is None:
+                raise NotImplementedYet(
+                    f"{_name(self.fn)} returned None as next_w: not implemented yet (the template's stub)"
+                )
             if not isinstance(config, Mapping):
                 raise BadReturn(f"{_name(self.fn)} must return its config dict, got {type(config).__name__}")
-            steps.append(w)
+            steps.append(np.array(w, copy=True))
         missing = [k for k in self.state if k not in config]
         if missing:
             raise BadReturn(f"{_name(self.fn)} left no {', '.join(missing)} in its config")
@@ -280,7 +330,7 @@ class UpdateRule:
             trajectory = np.stack([np.asarray(s) for s in steps])
         except (TypeError, ValueError) as e:
             raise BadReturn(f"{_name(self.fn)} returned weights that do not stack: {e}") from None
-        return {"trajectory": trajectory, **{k: config[k] for k in self.state}}
+        return {"trajectory": trajectory, **{k: copy.deepcopy(config[k]) for k in self.state}}
 
     def function_for(self, quantity: str) -> str:
         return _name(self.fn)

@@ -4,7 +4,9 @@ For each variant the implementation runs on the sample (in the case's dtype), ev
 and gradient is compared with the float64 torch reference under the same upstream gradient,
 and a gradient that disagrees (or differs only at a kink) is also compared with the
 implementation's own finite difference, so a failure can be blamed on the right side
-(``thorough=True`` asks that of every gradient; see ``judge``).
+(``thorough=True`` asks that of every gradient; see ``judge``). When an op declares
+conventions (editions of a course), the alternatives are tried only where the expected one
+fails.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from gradverify.core import conventions, stubs
 from gradverify.core.adapters import Fault
+from gradverify.core.conventions import Convention
 from gradverify.core.judge import Context, Quantity, judge
 from gradverify.core.records import Record
 from gradverify.core.reference_eval import ReferenceResult, evaluate
@@ -43,7 +47,10 @@ def check_case(
     sample = drawn if np.dtype(dtype) == np.float64 and _all_float64(drawn) else drawn.cast(dtype)
     # the reference sees exactly the values the implementation sees, in float64
     values64 = sample if sample is drawn else sample.cast(np.float64)
-    shared = None if spec.observe else evaluate(spec, values64, rng)
+    upstream_rng = copy.deepcopy(rng)  # alternative conventions draw the same upstream
+    expected = conventions.expected(spec.conventions, _default_editions(spec), spec.edition)
+    primary = next((c for c in spec.conventions if c.name == expected), None)
+    shared = None if spec.observe or primary else evaluate(spec, values64, rng)
     kinks = spec.kinks(values64, KINK_BAND[dtype]) if spec.kinks else {}
     tol = tolerance_for(dtype, spec.tolerances)
     records = []
@@ -62,12 +69,91 @@ def check_case(
             rtol=tol.rtol,
             reproduce=reproduce(variant) if reproduce else None,
         )
-        ref = shared or _observed_reference(spec, variant, sample, values64, seed)
-        if isinstance(ref, list):  # the implementation failed before the reference could run
-            records += [Record(**base, **r) for r in ref]
-            continue
-        records += _check_variant(spec, variant, sample, values64, ref, kinks, tol, base, seed, thorough)
+
+        def under(convention: Convention | None, variant: Variant = variant, base: dict = base) -> list[Record]:
+            """The variant's records when ``convention`` (None: the default) is expected."""
+            if convention is None and shared is not None:
+                ref = shared
+            else:
+                ref = _reference(spec, variant, sample, values64, seed, copy.deepcopy(upstream_rng), convention)
+            if isinstance(ref, list):  # the implementation failed before the reference could run
+                return [Record(**base, **r) for r in ref]
+            seen = convention.view(values64) if convention is not None and convention.view else values64
+            return _check_variant(spec, variant, sample, values64, ref, kinks, tol, base, seed, thorough, seen)
+
+        records += _with_conventions(spec, primary, under, values64)
     return records
+
+
+def _default_editions(spec: OpSpec) -> tuple[int, ...]:
+    return spec.default_convention.editions if spec.default_convention else ()
+
+
+def _with_conventions(
+    spec: OpSpec, primary: Convention | None, under: Callable[[Convention | None], list[Record]], values64: Sample
+) -> list[Record]:
+    """The records under the expected convention; when they fail only by value, the
+    alternatives are tried: one that passes is accepted (unless an edition is pinned, or it
+    is a known bug), else the failure is named after the one the code follows."""
+    records = under(primary)
+    expected = primary or spec.default_convention
+    label = expected.label() if expected else None
+    failing = [r for r in records if r.status is not None and r.status.failing]
+    for c in [c for c in spec.conventions if spec.edition is None or c is primary] if failing else ():
+        why = c.undefined(values64) if c.undefined else None
+        if why:  # the code may follow a convention that has no value here
+            note = f"not checked in this case: {why} under the {c.label()} convention"
+            return [
+                r.replace(status=Status.NOT_CHECKED, diagnosis="undefined_case", message=note, convention=c.label())
+                if r in failing
+                else r.replace(convention=c.label())
+                for r in records
+            ]
+    if not failing or any(r.status == Status.ERROR for r in failing) or not spec.conventions:
+        return [r.replace(convention=label) for r in records] if label else records
+    others = [c for c in (spec.default_convention, *spec.conventions) if c is not None and c is not expected]
+    for other in sorted(others, key=lambda c: c.bug is not None):
+        if other is spec.default_convention:
+            tried = under(None)
+        else:
+            tried = under(other)
+        if any(r.status is not None and r.status.failing for r in tried):
+            continue
+        if other.bug is None and spec.edition is None:
+            return [r.replace(convention=other.label()) for r in tried]
+        if other.bug is not None:
+            code, why = other.name, other.bug
+        else:
+            code = "other_edition"
+            why = f"The code follows the {other.label()} convention, not {label or 'the expected one'}."
+        return [
+            r.replace(diagnosis=code, message=f"{why} {r.message or ''}".strip(), convention=other.label())
+            if r.status is not None and r.status.failing
+            else r.replace(convention=label)
+            for r in records
+        ]
+    return [r.replace(convention=label) for r in records] if label else records
+
+
+def _reference(
+    spec: OpSpec,
+    variant: Variant,
+    sample: Sample,
+    values64: Sample,
+    seed: int,
+    rng: np.random.Generator,
+    convention: Convention | None,
+) -> ReferenceResult | list[dict[str, Any]]:
+    """The reference under ``convention`` (None: the op's default)."""
+    seen = values64
+    if convention is not None:
+        if convention.reference is not None:
+            spec = dataclasses.replace(spec, reference=convention.reference)
+        if convention.view is not None:
+            seen = convention.view(values64)
+    if spec.observe:
+        return _observed_reference(spec, variant, sample, seen, seed)
+    return evaluate(spec, seen, rng)
 
 
 def _observed_reference(
@@ -80,28 +166,13 @@ def _observed_reference(
         outputs = _call(adapter.forward, sample.cast(sample_dtype(sample)))
         observed = spec.observe(values64, outputs)
     except Fault as e:
-        return [
-            dict(function=adapter.primary, quantity="(call)", status=Status.ERROR, diagnosis=e.code, message=str(e))
-        ]
+        status, code, message = stubs.fault_status(e.code, str(e))
+        return [dict(function=adapter.primary, quantity="(call)", status=status, diagnosis=code, message=message)]
     except Exception as e:  # noqa: BLE001 - any failure of the implementation is a result
-        message = f"{adapter.primary} raised {_last_line(e)}"
-        return [
-            dict(
-                function=adapter.primary, quantity="(call)", status=Status.ERROR, diagnosis="exception", message=message
-            )
-        ]
+        status, code, message = stubs.fault_status("exception", f"{adapter.primary} raised {_last_line(e)}")
+        return [dict(function=adapter.primary, quantity="(call)", status=status, diagnosis=code, message=message)]
     augmented = Sample({**values64.arrays, **observed}, values64.static)
     return evaluate(spec, augmented, np.random.default_rng([seed, 2]))
-
-
-def _all_float64(sample: Sample) -> bool:
-    return all(a.dtype == np.float64 for a in sample.arrays.values() if np.issubdtype(a.dtype, np.floating))
-
-
-def _unchanged(after: np.ndarray, before: np.ndarray) -> bool:
-    """Whether an input holds exactly its old bytes (a NaN stays equal to itself)."""
-    # bytes, compared in C: faster than array_equal's NaN handling on small arrays
-    return after.shape == before.shape and after.dtype == before.dtype and after.tobytes() == before.tobytes()
 
 
 def sample_dtype(sample: Sample) -> np.dtype:
@@ -121,18 +192,22 @@ def _check_variant(
     base: dict[str, Any],
     seed: int,
     thorough: bool,
+    seen: Sample | None = None,
 ) -> list[Record]:
+    """The records of one variant; ``seen`` is the sample as the convention's reference and
+    statistics see it (``values64`` by default)."""
     adapter = variant.adapter
     dtype = np.dtype(base["dtype"])
     call_sample = sample.cast(dtype)  # a private copy: detects in-place changes
     upstream = {k: v.astype(dtype) for k, v in ref.upstream.items()}
 
-    def error(quantity: str, diagnosis: str, message: str) -> Record:
+    def error(quantity: str, diagnosis: str, message: str, function: str | None = None) -> Record:
+        status, diagnosis, message = stubs.fault_status(diagnosis, message)
         return Record(
             **base,
-            function=adapter.primary,
+            function=function or _culprit(adapter, message),
             quantity=quantity,
-            status=Status.ERROR,
+            status=status,
             diagnosis=diagnosis,
             message=message,
         )
@@ -147,10 +222,13 @@ def _check_variant(
     elapsed = time.perf_counter() - start
 
     records = [
-        error(name, "input_mutated", f"{adapter.primary} changed its input {name} in place")
+        error(name, "input_mutated", f"{who} changed its input {name} in place", who)
         for name, original in sample.arrays.items()
         if not _unchanged(call_sample.arrays[name], original)
+        for who in [_mutator(adapter, sample.cast(dtype), name)]
     ]
+    stub = stubs.stub_outcome(outcome.outputs, outcome.grads, ref.outputs, ref.grads)
+    zero_grads = stubs.zero_gradients(outcome.grads, ref.grads) and stubs.outputs_right(outcome.outputs, ref.outputs)
     ctx = Context(
         values64,
         base["dtype"],
@@ -165,11 +243,17 @@ def _check_variant(
     quantities += [Quantity(f"d{w}", w, outcome.grads.get(w), ref.grads[w], kinks.get(w)) for w in spec.wrt]
     for q in quantities:
         q.function = adapter.function_for(q.quantity)
+        if stub or (q.input_name is not None and zero_grads):
+            what = "returns the template's (0.0, zeros)" if stub else f"returns an all-zero {q.quantity}"
+            message = f"{q.function} {what}: not implemented yet (the template's initial value)"
+            fields = dict(status=Status.NOT_IMPLEMENTED, diagnosis=stubs.NOT_IMPLEMENTED, message=message)
+            records.append(Record(**base, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
+            continue
         own = spec.tolerance_of(q.quantity, base["dtype"], tol)
         fields = judge(q, ctx if own is tol else dataclasses.replace(ctx, tol=own))
         row = {**base, "atol": own.atol, "rtol": own.rtol}
         records.append(Record(**row, **fields, function=q.function, quantity=q.quantity, time_s=elapsed))
-    for st in spec.statistics(values64, outcome.outputs) if spec.statistics else []:
+    for st in spec.statistics(seen or values64, outcome.outputs) if spec.statistics else []:
         err = abs(st.value - st.expected)
         ok = err <= st.tolerance
         message = (
@@ -190,6 +274,29 @@ def _check_variant(
             )
         )
     return records
+
+
+def _culprit(adapter: Any, message: str) -> str:
+    """The function a failed call names first: a backward that raised or returned garbage is
+    the backward's fault, not the forward's (the adapter's messages start with the name)."""
+    backward = adapter.function_for("d")
+    if backward != adapter.primary and (message.startswith(f"{backward} ") or message.startswith(f"{backward}:")):
+        return backward
+    return adapter.primary
+
+
+def _mutator(adapter: Any, sample: Sample, name: str) -> str:
+    """Which function changed input ``name`` in place: the forward, if rerunning it alone on
+    a fresh copy changes it, else the backward (which got the input through the cache)."""
+    backward = adapter.function_for("d" + name)
+    if backward == adapter.primary:
+        return adapter.primary
+    fresh = sample.cast(sample_dtype(sample))
+    try:
+        _call(adapter.forward, fresh)
+    except Exception:  # noqa: BLE001 - the full call worked; a failing rerun blames the forward
+        return adapter.primary
+    return adapter.primary if not np.array_equal(fresh.arrays[name], sample.arrays[name], equal_nan=True) else backward
 
 
 def _call(fn: Callable, *args: Any) -> Any:
@@ -241,3 +348,13 @@ def _float64_rerun(adapter: Any, values64: Sample, upstream: dict[str, np.ndarra
 def _last_line(e: BaseException) -> str:
     lines = traceback.format_exception_only(type(e), e)
     return lines[-1].strip() if lines else type(e).__name__
+
+
+def _all_float64(sample: Sample) -> bool:
+    return all(a.dtype == np.float64 for a in sample.arrays.values() if np.issubdtype(a.dtype, np.floating))
+
+
+def _unchanged(after: np.ndarray, before: np.ndarray) -> bool:
+    """Whether an input holds exactly its old bytes (a NaN stays equal to itself)."""
+    # bytes, compared in C: faster than array_equal's NaN handling on small arrays
+    return after.shape == before.shape and after.dtype == before.dtype and after.tobytes() == before.tobytes()

@@ -138,12 +138,48 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
 
 def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], ctx: Context) -> dict[str, Any]:
     code, text = problem
+    if code == "nonfinite" and q.input_name is None:
+        return _nonfinite_output(q, text)
+    if code == "bad_shape" and actual is not None:
+        swapped = q.input_name is not None and actual.shape == q.expected.shape[::-1] and actual.ndim == 2
+        if not swapped and actual.size == q.expected.size and _broadcastable(actual.shape, q.expected.shape):
+            c = compare(actual.reshape(q.expected.shape), q.expected, ctx.tol, q.kink_mask)
+            if c.status != Status.FAIL:
+                message = (
+                    f"{q.function}: {q.quantity} has the right values in shape {actual.shape}; the course expects "
+                    f"{q.expected.shape} (minor: reshape it, e.g. drop keepdims=True)"
+                )
+                return dict(status=Status.FAIL, diagnosis="shape_only", message=message, rel_err=c.rel_err)
     if code == "bad_shape" and q.input_name is not None and actual is not None:
         finding = diagnosis.transposed(q.quantity, actual, q.expected, _bound(q.expected, ctx.tol))
         if finding:
             return dict(status=Status.FAIL, diagnosis=finding.code, message=finding.message)
     prefix = f"{q.function}: " if q.function else ""
+    if code == "bad_shape" and actual is not None and 0 in actual.shape and 0 not in q.expected.shape:
+        text += " (empty: a slice such as a[:, :, pad:-pad] is empty when pad = 0; use pad:pad + H)"
     return dict(status=Status.ERROR, diagnosis=code, message=f"{prefix}{q.quantity} {text}")
+
+
+def _nonfinite_output(q: Quantity, text: str) -> dict[str, Any]:
+    """A loss or output that is not finite where the reference is: +inf alone is the
+    underflow of a max-shifted softmax (p[y] rounds to 0, log gives -inf) at extreme score
+    gaps, a warning; NaN (inf / inf) is the overflow of an unshifted exp, a bug."""
+    got = np.asarray(q.got, dtype=np.float64)
+    prefix = f"{q.function}: " if q.function else ""
+    if np.isposinf(got).any() and not np.isnan(got).any() and np.isfinite(q.expected).all():
+        message = (
+            f"{prefix}{q.quantity} is +inf where the reference is {float(np.max(q.expected)):.4g}: the shifted "
+            "softmax is right, but p[y] underflows to 0 at this score gap and log(0) = -inf. Compute the loss "
+            "as logsumexp(shifted) - shifted[y] to stay finite (a warning: --strict fails it)."
+        )
+        return dict(status=Status.WARNING, diagnosis="unstable", message=message)
+    hint = " (NaN: exp overflowed to inf / inf; subtract each row's max before exp)" if np.isnan(got).any() else ""
+    return dict(status=Status.ERROR, diagnosis="nonfinite", message=f"{prefix}{q.quantity} {text}{hint}")
+
+
+def _broadcastable(got: tuple[int, ...], want: tuple[int, ...]) -> bool:
+    """Whether ``got`` differs from ``want`` only by size-1 axes ((1, D) for (D,))."""
+    return tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1)
 
 
 def _bound(expected: np.ndarray, tol: Tolerance) -> float:

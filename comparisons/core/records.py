@@ -63,6 +63,7 @@ class Record:
     bad_fraction: float | None = None  # fraction of the quantity's entries outside tolerance
     worst_elements: tuple[WorstElement, ...] = ()  # the largest differences
     error_map: np.ndarray | None = None  # |impl - ref| of a failing quantity as a 2-D grid (at most 64 x 64)
+    convention: str | None = None  # the course convention the code follows, e.g. "2016-2017: p is the drop probability"
     # typed extras that are not columns
     input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 

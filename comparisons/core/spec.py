@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.adapters import Adapter
+from gradverify.core.conventions import Convention
 from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 from gradverify.core.tolerances import Tolerance
@@ -74,6 +75,9 @@ class OpSpec:
     - ``roles`` says which inputs count examples, hold labels, or regularize (for diagnosis).
     - ``deviations`` declares known, accepted differences of single quantities, each with its
       reason (a structurally zero gradient that only rounding makes nonzero).
+    - ``conventions``: the other ways course editions defined the op, and known lookalike
+      bugs (``gradverify.core.conventions``); ``default_convention`` names the one
+      ``reference`` computes; ``edition`` pins the course edition whose convention is expected.
     """
 
     name: str
@@ -96,11 +100,19 @@ class OpSpec:
         """The tolerance of ``quantity`` in ``dtype``: a deviation's, else ``default``."""
         return next((d.tolerances[dtype] for d in self.deviations if d.applies(quantity, dtype)), default)
 
+    conventions: tuple[Convention, ...] = ()
+    default_convention: Convention | None = None
+    edition: int | None = None
+
     def variant(self, name: str) -> Variant:
         for v in self.variants:
             if v.name == name:
                 return v
         raise KeyError(f"{self.name} has no variant {name!r}")
+
+    def pinned(self, edition: int | None) -> OpSpec:
+        """The same op held to one course edition's convention (``--edition``)."""
+        return OpSpec(**{**self.__dict__, "edition": edition})
 
     def with_variants(self, *variants: Variant) -> OpSpec:
         """The same op checked against other implementations (a user's, or a mutant)."""

@@ -14,6 +14,9 @@ class Status(StrEnum):
 
     PASS = "pass"
     KINK = "kink"  # differs only on a non-differentiable point, where any subgradient is valid
+    NOT_CHECKED = "not_checked"  # a course function that could not be checked; the message says why
+    WARNING = "warning"  # right, but fragile (a stable softmax underflowing at extreme score gaps)
+    NOT_IMPLEMENTED = "not_implemented"  # still the course's template stub (returns None, pass, zeros)
     FAIL = "fail"
     ERROR = "error"  # the implementation raised, returned the wrong kind of value, timed out, ...
 
@@ -29,6 +32,8 @@ class Status(StrEnum):
 
 ORDER: tuple[Status, ...] = tuple(Status)
 FAILING: frozenset[Status] = frozenset({Status.FAIL, Status.ERROR})
+STRICT_FAILING: frozenset[Status] = FAILING | {Status.NOT_IMPLEMENTED, Status.WARNING}
+"""What makes a run exit non-zero under ``--strict``."""
 
 
 def worst(statuses: Iterable[str]) -> Status:

@@ -190,7 +190,8 @@ def _verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
         kind, text = "empty", f"No checks ran: the selection matched no case. {text}"
     else:
         kind, text = "ok", f"Every implementation agrees with its reference. {text}"
-    return f'<p class="verdict {kind}">{html.escape(text)}</p>'
+    apart = "".join(f"<li>{html.escape(line)}</li>" for line in tables.apart_lines(frame))
+    return f'<p class="verdict {kind}">{html.escape(text)}</p>' + (f"<ul>{apart}</ul>" if apart else "")
 
 
 LABELS = {"cases": "random cases per op"}

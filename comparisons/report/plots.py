@@ -26,7 +26,15 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, ScalarForm
 
 from gradverify.core.status import Status  # noqa: E402
 
-STATUS_COLORS = {Status.PASS: "#2e7d32", Status.KINK: "#d18f00", Status.FAIL: "#c62828", Status.ERROR: "#6a1b9a"}
+STATUS_COLORS = {
+    Status.PASS: "#2e7d32",
+    Status.KINK: "#d18f00",
+    Status.NOT_CHECKED: "#9e9e9e",
+    Status.WARNING: "#f9a825",
+    Status.NOT_IMPLEMENTED: "#78909c",
+    Status.FAIL: "#c62828",
+    Status.ERROR: "#6a1b9a",
+}
 DTYPE_MARKERS = {"float64": "o", "float32": "^"}
 ZERO_AT = 1e-18  # log axes cannot show 0: exact agreement is drawn here, and labelled so
 MAX_MAPS = 9  # three rows of three on a laptop; each figure costs ~0.1 s

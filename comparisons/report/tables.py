@@ -136,11 +136,31 @@ def verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     """The run in one sentence, for the top of every view."""
     t = totals(frame)
     text = f"{t['checks']} checks: {t['pass']} passed, {t['kink']} kinks, {t['fail']} failed, {t['error']} errors"
+    for s in (Status.NOT_IMPLEMENTED, Status.NOT_CHECKED, Status.WARNING):
+        if t.get(s):
+            text += f", {t[s]} {s.replace('_', ' ')}"
     if meta.get("interrupted"):
         done, total = meta.get("done"), meta.get("total")
         of = f" after {done} of {total} cases" if done is not None and total else ""
         text += f" (INTERRUPTED{of}: only the cases that finished are included)"
     return text
+
+
+def apart_lines(frame: pd.DataFrame) -> list[str]:
+    """The lines that count what is neither passing nor failing: functions still a template
+    stub, course functions not checked (with why), warnings; in distinct functions."""
+    lines = []
+    for kind, text in (
+        (Status.NOT_IMPLEMENTED, "not implemented"),
+        (Status.NOT_CHECKED, "not checked"),
+        (Status.WARNING, "with warnings"),
+    ):
+        rows = frame[frame["status"] == kind]
+        if not rows.empty:
+            names = sorted(rows["function"].dropna().astype(str).unique())
+            shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+            lines.append(f"{len(names)} {text}: {shown}")
+    return lines
 
 
 def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
@@ -155,6 +175,9 @@ def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
         f"**{verdict(frame, meta)}**",
         "",
     ]
+    apart = apart_lines(frame)
+    if apart:
+        lines += [f"- {line}" for line in apart] + [""]
     table = summary_table(frame)
     if table.empty:
         lines.append("No checks ran.")

@@ -73,7 +73,7 @@ def markdown(long: pd.DataFrame) -> str:
     lines = ["# gradverify batch", ""]
     wide = grid(long)
     lines.append(wide.to_markdown(index=False) if not wide.empty else "No submissions were checked.")
-    bad = long[long["status"].isin([Status.FAIL, Status.ERROR])]
+    bad = long[long["status"].isin([Status.FAIL, Status.ERROR, Status.NOT_IMPLEMENTED, Status.NOT_CHECKED])]
     if not bad.empty:
         lines += ["", "## Problems", ""]
         lines += [f"- **{r.submission}** `{r.function}` {r.status}: {r.message}" for r in bad.itertuples()]

@@ -27,7 +27,7 @@ from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
-from gradverify.usercode import declared, discovery
+from gradverify.usercode import coverage, declared, discovery
 from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
@@ -61,6 +61,7 @@ class CheckOptions:
     declarations: str | None = None  # a module or .py file declaring the user's own ops
     thorough: bool = False  # a finite difference for every gradient (``--thorough``)
     submission_timeout: float | None = None  # default: pool.BUDGET_TIMEOUTS * timeout
+    edition: int | None = None  # hold the code to one course edition's conventions
 
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
@@ -71,6 +72,8 @@ class CheckOptions:
             out.append("--grading")
         if self.declarations:
             out.append(f"--declarations={self.declarations}")
+        if self.edition is not None:
+            out.append(f"--edition={self.edition}")
         if self.timeout != DEFAULT_TIMEOUT_S:
             out.append(f"--timeout={self.timeout:g}")
         if self.memory_mb != DEFAULT_MEMORY_MB:
@@ -120,6 +123,7 @@ class SubmissionCheck:
         self.plan = discovery.Plan()
         self.unreadable: str | None = None
         self.found: list[str] = []
+        self.python2 = submission.kind != "module" and coverage.looks_python2(submission.target)
         ops = registry.select(list(options.ops), self.specs) if options.ops else None
         self.selection = {(s.name, v.name) for s in ops for v in s.variants} if ops is not None else None
 
@@ -151,8 +155,8 @@ class SubmissionCheck:
             )
             return self.plan
         for error in (e for e in _list(reply.get("errors")) if isinstance(e, dict)):
-            message = f"{str(error.get('module'))[:100]} cannot be imported: {str(error.get('message'))[:1000]}"
-            self.add_submission_record("import_error", message)
+            verdict = coverage.import_failure(str(error.get("module"))[:100], str(error.get("message"))[:1000])
+            self.add_submission_record(verdict.code, verdict.message, verdict.status)
         if not reply.get("modules"):
             return self.plan
         try:
@@ -163,12 +167,15 @@ class SubmissionCheck:
             return self.plan
         self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
+        command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
+        for fields in coverage.unchecked(SPECS, plan, inventory, self.selection):
+            self.plan.records.append(Record(dtype="all", case="discovery", seed=0, reproduce=command, **fields))
         return self.plan
 
-    def add_submission_record(self, code: str, message: str) -> None:
+    def add_submission_record(self, code: str, message: str, status: Status = Status.ERROR) -> None:
         """A record about the submission as a whole (it cannot be imported, or holds nothing)."""
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
-        self.plan.records.append(submission_record(code, message, command))
+        self.plan.records.append(submission_record(code, message, command, status))
 
     def _record(self, spec: OpSpec, variant: Variant, **fields: Any) -> Record:
         command = ["gradverify", "check", self.submission.target, "--ops", f"{spec.name}:{variant.name}"]
@@ -188,6 +195,8 @@ class SubmissionCheck:
         return self.selection is None or (op, variant) in self.selection
 
     def _selected(self, specs: list[OpSpec]) -> list[OpSpec]:
+        if self.options.edition is not None:
+            specs = [s.pinned(self.options.edition) for s in specs]
         if not self.options.ops:
             return specs
         out = []
@@ -216,7 +225,7 @@ class SubmissionCheck:
             target, flags = self.submission.target, self.options.flags()
             return replay_command("check", spec.name, variant.name, dtype, case, target, flags)
 
-        return check_safely(spec, dtype, case, command, self.options.thorough)
+        return coverage.course_provided(check_safely(spec, dtype, case, command, self.options.thorough), self.python2)
 
     @property
     def nothing_checkable(self) -> bool:
@@ -272,6 +281,7 @@ def check(
     declarations: str | Path | None = None,
     thorough: bool = False,
     submission_timeout: float | None = None,
+    edition: int | None = None,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
     module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
@@ -309,6 +319,7 @@ def check_many(
     declarations: str | Path | None = None,
     thorough: bool = False,
     submission_timeout: float | None = None,
+    edition: int | None = None,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),
     each in its own worker; a broken submission never stops the others. The records get a
@@ -350,7 +361,9 @@ def iter_batches(submission: Submission, options: CheckOptions, found: list[int]
         run.pool.close()
 
 
-def submission_record(code: str, message: str, reproduce: str | None = None) -> dict[str, Any]:
+def submission_record(
+    code: str, message: str, reproduce: str | None = None, status: Status = Status.ERROR
+) -> dict[str, Any]:
     """An ``error`` record about a whole submission: op ``(import)``, function ``(import)``."""
     return Record(
         op="(import)",
@@ -361,7 +374,7 @@ def submission_record(code: str, message: str, reproduce: str | None = None) -> 
         case="import",
         seed=0,
         quantity="(import)",
-        status=Status.ERROR,
+        status=status,
         diagnosis=code,
         message=message,
         reproduce=reproduce,

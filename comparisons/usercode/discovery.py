@@ -251,6 +251,8 @@ class _Planner:
             missing = [] if explicit else first.accepts(_init_kwargs(spec, adapter))
         else:
             missing = first.accepts(tuple(getattr(adapter, "kwargs", ()) or ()))
+        if isinstance(adapter, ModelLoss) and not missing:
+            missing = [f"{k} in loss" for k in adapter.loss_kwargs if not _takes(first.info.get("loss_params"), k)]
         if missing:  # an op for an extended API (svm_delta's delta, normalization=...) this code lacks
             self.result.notes.append(
                 f"{spec.name}:{variant.name} not checked: {first.qualname} takes no {', '.join(missing)}"
@@ -372,6 +374,14 @@ def _arity(fn: Callable) -> int | None:
 def _init_kwargs(spec: OpSpec, adapter: ModelLoss) -> tuple[str, ...]:
     """The constructor arguments a model op passes (the same for every sample)."""
     return tuple(sorted(adapter.init(spec.sample(np.random.default_rng(0), RANDOM))))
+
+
+def _takes(params: Any, name: str) -> bool:
+    """Whether a described parameter list has ``name`` (or ``**kwargs``); True when unknown."""
+    if not isinstance(params, list):
+        return True
+    described = [p for p in params if isinstance(p, list) and len(p) == 3]
+    return any(p[0] == name and p[1] in ("any", "kw") or p[1] == "varkw" for p in described)
 
 
 def _required_positional(params: Any) -> int:

@@ -1,11 +1,12 @@
 """Which submissions the paths a user gives name, before anything is imported.
 
-A ``.py`` file, a package folder (with ``__init__.py``) and an importable module name are one
-submission each; a folder without ``__init__.py`` is a batch: every ``.py`` file and every
-subfolder in it is one submission (one per student). A file of a batch is marked ``alone``:
-its worker may read only that file and has no folder on its import path, so students never
-see, nor import, each other's files. Nothing is executed here: a module name is only looked up
-by the worker that imports it.
+A ``.py`` file, a package folder (with ``__init__.py``, or whose files import each other as
+the package, as CS231n's ``cs231n/`` does when its ``__init__.py`` was not committed) and an
+importable module name are one submission each; any other folder is a batch: every ``.py``
+file and every subfolder in it is one submission (one per student). A file of a batch is
+marked ``alone``: its worker may read only that file and has no folder on its import path, so
+students never see, nor import, each other's files. Nothing is executed here: a module name
+is only looked up by the worker that imports it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+from gradverify.usercode.sandbox.loader import imports_itself
 from gradverify.usercode.sandbox.pool import Submission
 
 MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -40,7 +42,7 @@ def submissions(paths: Sequence[str | Path | ModuleType]) -> list[Submission]:
         if path.is_file():
             out.append(_file(path, text))
         elif path.is_dir():
-            if (path / "__init__.py").is_file():
+            if (path / "__init__.py").is_file() or (path.name.isidentifier() and imports_itself(path)):
                 out.append(Submission(path.resolve().name, text, "folder"))
                 continue
             entries = [

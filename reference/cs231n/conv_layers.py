@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -37,3 +40,31 @@ def max_pool(x: Tensor, pool_param: dict) -> Tensor:
     """
     window = (pool_param["pool_height"], pool_param["pool_width"])
     return F.max_pool2d(x, window, stride=pool_param["stride"])
+
+
+class _AssignedPool(torch.autograd.Function):
+    """Max pooling whose backward ASSIGNS each window's upstream gradient to its maximum,
+    windows in (n, c, i, j) order, so a later overlapping window overwrites an earlier one
+    instead of adding to it: the lookalike bug of a naive loop that writes ``dx[...] = dout``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, ph: int, pw: int, stride: int) -> Tensor:
+        out, idx = F.max_pool2d(x, (ph, pw), stride, return_indices=True)
+        ctx.save_for_backward(idx)
+        ctx.shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, dout: Tensor) -> tuple[Tensor | None, ...]:
+        (idx,) = ctx.saved_tensors
+        n, c, h, w = ctx.shape
+        dx = torch.zeros(n, c, h * w, dtype=dout.dtype)
+        flat_idx, flat_dout = idx.reshape(n, c, -1), dout.reshape(n, c, -1)
+        for k in range(flat_idx.shape[2]):  # in window order: the last write wins, as in the loop
+            dx[torch.arange(n)[:, None], torch.arange(c)[None, :], flat_idx[:, :, k]] = flat_dout[:, :, k]
+        return dx.reshape(n, c, h, w), None, None, None
+
+
+def max_pool_assigned(x: Tensor, pool_param: dict) -> Tensor:
+    """``max_pool`` with the assigning backward of ``_AssignedPool`` (for diagnosis only)."""
+    return _AssignedPool.apply(x, pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"])

@@ -140,3 +140,29 @@ def adam(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[s
         p.addcdiv_(exp_avg, denom, value=-step_size)
         steps.append(p.clone())
     return {"trajectory": torch.stack(steps), "m": exp_avg, "v": exp_avg_sq, "t": step_t.clone()}
+
+
+def adam_variant(
+    w: Tensor, dws: Tensor, config: dict[str, Any] | None = None, *, bias_correction: bool = True
+) -> dict[str, Tensor]:
+    """Adam as other course code writes it, for conventions and lookalike bugs (not the
+    default reference, which is torch's own ``Adam``): with ``bias_correction`` the step is
+    the course-provided assignment-3 form ``lr * sqrt(1 - beta2^t) / (1 - beta1^t) *
+    m / (sqrt(v) + epsilon)``, epsilon added to the uncorrected root (2016-2024 A3
+    ``optim.py``); without it the moments are used uncorrected, ``lr * m / (sqrt(v) + eps)``.
+    Returns what ``adam`` returns."""
+    s = _settings("adam", config)
+    b1, b2, eps, lr = s["beta1"], s["beta2"], s["epsilon"], s["learning_rate"]
+    p = w.detach().clone()
+    m = _tensor(s["m"], p) if "m" in s else torch.zeros_like(p)
+    v = _tensor(s["v"], p) if "v" in s else torch.zeros_like(p)
+    t = float(s.get("t", 0))
+    steps = []
+    for dw in dws:
+        m = b1 * m + (1 - b1) * dw
+        v = b2 * v + (1 - b2) * dw * dw
+        t += 1
+        alpha = lr * (1 - b2**t) ** 0.5 / (1 - b1**t) if bias_correction else lr
+        p = p - alpha * m / (v.sqrt() + eps)
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps), "m": m, "v": v, "t": torch.tensor(t)}

@@ -9,9 +9,19 @@ import gradverify.impl.cs231n.conv_layers as naive
 import gradverify.impl.cs231n.fast_layers as fast
 import gradverify.reference.cs231n.conv_layers as ref
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.conventions import Convention
 from gradverify.core.sampling import N1, TIES, Sample, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.conv_kinks import max_pool_kinks
+
+POOL_ASSIGNED = Convention(
+    "pool_assigned",
+    "window gradients assigned, not accumulated",
+    reference=lambda t: ref.max_pool_assigned(t["x"], t["pool_param"]),
+    bug="Overlapping pooling windows (stride < pool size) that share a maximum must ADD their upstream "
+    "gradients: dx[...] += dout[...], not dx[...] = dout[...].",
+)
+"""A known bug: a naive backward that assigns, so a later overlapping window overwrites."""
 
 C1, F1, ONE_BY_ONE, STRIDE2 = "C=1", "F=1", "1x1", "stride=2"
 NON_SQUARE, TILED = "non-square", "tiled"
@@ -134,5 +144,6 @@ SPECS = (
         edge_cases=(N1, C1, TIES, NON_SQUARE, TILED),
         kinks=lambda s, band: {"x": max_pool_kinks(s["x"], s["pool_param"], band)},
         description="max pooling without padding; ties route the gradient to the first maximum",
+        conventions=(POOL_ASSIGNED,),
     ),
 )

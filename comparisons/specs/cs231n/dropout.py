@@ -18,6 +18,7 @@ import numpy as np
 import gradverify.impl.cs231n.dropout as impl
 import gradverify.reference.cs231n.dropout as ref
 from gradverify.core.adapters import BadReturn, ForwardBackward
+from gradverify.core.conventions import Convention, static_view
 from gradverify.core.sampling import N1, Sample, dims
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Statistic, Variant
 
@@ -84,7 +85,7 @@ def dropout_statistics(sample: Sample, outputs: dict[str, Any]) -> list[Statisti
             f"p is the probability of KEEPING a unit; {n} units should keep about p of them",
         )
     ]
-    if kept.any():
+    if kept.any() and p > 0:
         ratio = out[kept] / sample["x"][kept]
         worst = float(ratio[np.argmax(np.abs(ratio - 1 / p))])
         stats.append(
@@ -97,6 +98,25 @@ def dropout_statistics(sample: Sample, outputs: dict[str, Any]) -> list[Statisti
             )
         )
     return stats
+
+
+def _viewed_reference(t: Sample) -> Any:
+    """Inverted dropout under the viewed keep probability, which may be 0 (p = 1 drops all)."""
+    keep = t["dropout_param"]["p"]
+    return t["x"] * t["mask"] * (1.0 / keep if keep > 0 else 0.0)
+
+
+KEEP_P = Convention("keep_p", "p is the keep probability", editions=tuple(range(2018, 2025)))
+DROP_P = Convention(
+    "drop_p",
+    "p is the drop probability",
+    editions=(2016, 2017),
+    view=static_view(dropout_param=lambda d: {**d, "p": 1.0 - d["p"]}),
+    reference=_viewed_reference,
+    undefined=lambda s: "p = 1 drops every unit and 1 / (1 - p) is undefined" if s["dropout_param"]["p"] >= 1 else None,
+)
+"""The 2016-2017 templates: "We drop each neuron output with probability p". The reference and
+the keep-rate statistics see p as 1 - p; the implementation gets the p it was given."""
 
 
 def _layer(args: tuple[str, ...] = ("x", "dropout_param")) -> ForwardBackward:
@@ -115,8 +135,10 @@ SPECS = (
         edge_cases=(P1, P_SMALL),
         observe=observed_mask,
         statistics=dropout_statistics,
-        description="train-mode inverted dropout, p = keep probability, checked under the mask it drew, "
-        "plus its keep rate and 1 / p scaling",
+        default_convention=KEEP_P,
+        conventions=(DROP_P,),
+        description="train-mode inverted dropout, p = keep probability (2016-2017: drop probability), checked "
+        "under the mask it drew, plus its keep rate and 1 / p scaling",
     ),
     OpSpec(
         name="dropout_test_mode",

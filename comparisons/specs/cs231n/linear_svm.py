@@ -10,6 +10,7 @@ from gradverify.core.adapters import LossGrad
 from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import OpSpec
+from gradverify.specs.cs231n.editions import LINEAR_REG
 from gradverify.specs.kinks import classes_touched, hinge_margins, linear_scores
 
 EDGES = (N1, C2, D1, TIES)
@@ -57,6 +58,7 @@ def _spec(
         edge_cases=EDGES,
         kinks=kinks,
         description=doc,
+        **LINEAR_REG,
     )
 
 

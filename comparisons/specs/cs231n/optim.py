@@ -18,6 +18,7 @@ import gradverify.reference.cs231n.optim as ref
 from gradverify.core.adapters import UpdateRule
 from gradverify.core.sampling import Sample, values
 from gradverify.core.spec import OpSpec, Variant
+from gradverify.specs.cs231n.editions import ADAM
 
 ONE_STEP = "steps=1"
 """A single update: the first step, where zero-initialized state and bias correction meet."""
@@ -74,7 +75,7 @@ def _sampler(rule: str) -> Callable[[np.random.Generator, str], Sample]:
     return sample
 
 
-def _spec(rule: str, state: tuple[str, ...], doc: str) -> OpSpec:
+def _spec(rule: str, state: tuple[str, ...], doc: str, **fields: Any) -> OpSpec:
     reference = getattr(ref, rule)
     return OpSpec(
         name=rule,
@@ -86,6 +87,7 @@ def _spec(rule: str, state: tuple[str, ...], doc: str) -> OpSpec:
         wrt=(),
         edge_cases=(ONE_STEP, TINY, DEFAULTS),
         description=doc,
+        **fields,
     )
 
 
@@ -93,5 +95,5 @@ SPECS = (
     _spec("sgd", (), "vanilla SGD w - lr dw over several steps"),
     _spec("sgd_momentum", ("velocity",), "SGD with momentum, v = mu v - lr dw, w + v; trajectory and velocity"),
     _spec("rmsprop", ("cache",), "RMSProp, epsilon added to the root; trajectory and cache"),
-    _spec("adam", ("m", "v", "t"), "Adam with bias correction, t counted before it; trajectory, m, v and t"),
+    _spec("adam", ("m", "v", "t"), "Adam with bias correction, t counted before it; trajectory, m, v and t", **ADAM),
 )

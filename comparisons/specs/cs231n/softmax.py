@@ -9,6 +9,7 @@ import gradverify.reference.cs231n.softmax as ref
 from gradverify.core.adapters import LossGrad
 from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, LARGE, N1, Sample, dims, labels, values
+from gradverify.specs.cs231n.editions import LINEAR_REG
 
 
 def sample(rng: np.random.Generator, case: str) -> Sample:
@@ -31,6 +32,7 @@ SPECS = (
         sample=sample,
         wrt=("W",),
         edge_cases=(N1, C2, D1, LARGE),
-        description="softmax cross-entropy loss with reg * sum(W^2)",
+        description="softmax cross-entropy loss with reg * sum(W^2) (2016: 0.5 * reg * sum(W^2))",
+        **LINEAR_REG,
     ),
 )

@@ -20,7 +20,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from gradverify.usercode.sandbox import isolation
+from gradverify.usercode.sandbox import isolation, loader
 
 CONFIG_ENV = "GRADVERIFY_ISOLATION"
 """The worker's ``IsolationConfig`` as JSON (``isolation.to_json``)."""
@@ -95,7 +95,7 @@ def config(
         root = Path(target).resolve()
         read.append(str(root))
         path = str(root)
-        if (root / "__init__.py").is_file() and root.name.isidentifier():
+        if loader.is_package(root):
             # a package is imported by its name: a link to it alone, not its parent folder
             link = Path(scratch, "path")
             link.mkdir()

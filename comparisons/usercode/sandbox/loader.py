@@ -21,6 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradverify.usercode.sandbox import shims
+
 MAX_FILES = 500
 """Python files looked at in one folder submission."""
 
@@ -94,6 +96,7 @@ def load(target: str, kind: str, wanted: Iterable[str], path: str | None = None)
         sys.path.insert(0, path)
     if kind == "file":
         file = Path(target).resolve()
+        shims.install(None)
         _import_file(loaded, file, file.stem)
     elif kind == "folder":
         _load_folder(loaded, Path(target).resolve(), wanted)
@@ -104,8 +107,9 @@ def load(target: str, kind: str, wanted: Iterable[str], path: str | None = None)
 
 
 def _load_folder(loaded: Loaded, root: Path, wanted: set[str]) -> None:
-    package = (root / "__init__.py").is_file() and root.name.isidentifier()
+    package = is_package(root)
     base = [root.name] if package else []
+    shims.install(root.name if package else None, root if package else None)
     if package:
         _import_name(loaded, root.name)
     for path in _mentioning(root, wanted):
@@ -119,6 +123,7 @@ def _load_folder(loaded: Loaded, root: Path, wanted: set[str]) -> None:
 
 
 def _load_module(loaded: Loaded, name: str, wanted: set[str]) -> None:
+    shims.install(None)
     module = _import_name(loaded, name)
     if module is None:
         return
@@ -128,6 +133,34 @@ def _load_module(loaded: Loaded, name: str, wanted: set[str]) -> None:
             parts = path.relative_to(folder).with_suffix("").parts
             if parts[-1] != "__init__" and all(p.isidentifier() for p in parts):
                 _import_name(loaded, ".".join([name, *parts]), path)
+
+
+PACKAGE_IMPORT = r"^\s*(?:from\s+{name}\.|from\s+{name}\s+import|import\s+{name}\.)"
+
+
+def is_package(root: Path) -> bool:
+    """Whether ``root`` is imported as a package: it has ``__init__.py``, or its files import
+    each other as the package (CS231n's ``cs231n/`` when ``__init__.py`` was never committed).
+    The parent and the worker decide this the same way."""
+    return root.name.isidentifier() and ((root / "__init__.py").is_file() or imports_itself(root))
+
+
+def imports_itself(root: Path) -> bool:
+    """Whether the files of a folder without ``__init__.py`` import each other as the package
+    named like the folder (``from cs231n.layers import *``, ``from .layers import *``): the
+    course's packages, committed without their ``__init__.py``."""
+    by_name = re.compile(PACKAGE_IMPORT.format(name=re.escape(root.name)), re.MULTILINE)
+    relative = re.compile(r"^\s*from\s+\.", re.MULTILINE)
+    for path in sorted(root.rglob("*.py"))[:MAX_FILES]:
+        # relative imports count only in the folder's own files: a batch folder's students
+        # are packages of their own, whose relative imports say nothing about the batch
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if by_name.search(text) or (path.parent == root and relative.search(text)):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _mentioning(root: Path, wanted: set[str]) -> list[Path]:
@@ -157,17 +190,49 @@ def _import_name(loaded: Loaded, name: str, path: Path | None = None) -> ModuleT
     except ModuleNotFoundError as e:
         if e.name is not None and (name == e.name or name.startswith(e.name + ".")) and not loaded.modules:
             loaded.not_found = name
+        if path is not None and "." in name and _bare_parents(name, path):
+            return _import_file(loaded, path, name)
         loaded.errors.append({"module": name, "message": last_line(e)})
         return None
     except BaseException as e:  # noqa: BLE001 - SyntaxError, SystemExit, anything at import
+        if path is not None and "." in name and _failed_in_parent(e, path) and _bare_parents(name, path):
+            return _import_file(loaded, path, name)
         loaded.errors.append({"module": name, "message": last_line(e)})
         return None
     loaded.modules[name] = module
     return module
 
 
+def _failed_in_parent(e: BaseException, path: Path) -> bool:
+    """Whether an import failed in another file than ``path`` (a package's ``__init__.py``
+    importing a Python 2 neighbour, as CS231n 2016's ``classifiers/__init__.py`` does)."""
+    where = getattr(e, "filename", None) if isinstance(e, SyntaxError) else None
+    if where is None:
+        frames = traceback.extract_tb(e.__traceback__)
+        where = frames[-1].filename if frames else None
+    return where is not None and Path(where).resolve() != path.resolve()
+
+
+def _bare_parents(name: str, path: Path) -> bool:
+    """Register the packages above ``name`` without running their ``__init__.py``, so the
+    file can still be imported as ``name`` (its relative and absolute imports resolve)."""
+    parts = name.split(".")
+    folder = path.parent
+    for depth in range(len(parts) - 1, 0, -1):
+        package = ".".join(parts[:depth])
+        existing = sys.modules.get(package)
+        if existing is None or not hasattr(existing, "__path__"):
+            bare = ModuleType(package)
+            bare.__path__ = [str(folder)]
+            bare.__package__ = package
+            sys.modules[package] = bare
+        folder = folder.parent
+    return True
+
+
 def _import_file(loaded: Loaded, path: Path, name: str) -> ModuleType | None:
-    if name in sys.modules or not name.isidentifier():
+    dotted = "." in name and all(p.isidentifier() for p in name.split(".")) and name not in sys.modules
+    if not dotted and (name in sys.modules or not name.isidentifier()):
         name = "gradverify_user_" + re.sub(r"\W", "_", name)
     try:
         spec = importlib.util.spec_from_file_location(name, path)

@@ -29,7 +29,16 @@ from gradverify.usercode.sandbox.pool import Pool, WorkerFault
 from gradverify.usercode.sandbox.protocol import ProtocolError, decode_value, encode_static, pack
 
 WORKER_CODES = frozenset(
-    {"exception", "bad_return", "memory_exceeded", "forbidden_import", "not_checkable", "internal_error"}
+    {
+        "exception",
+        "bad_return",
+        "not_implemented",
+        "backward_raised",
+        "memory_exceeded",
+        "forbidden_import",
+        "not_checkable",
+        "internal_error",
+    }
 )
 """Diagnoses a worker may report for a call; anything else is a ``bad_reply``."""
 

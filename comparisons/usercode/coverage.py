@@ -1,0 +1,182 @@
+"""Nothing skipped in silence: what a check of real course code could not cover, and why.
+
+Three kinds of findings are not the student's fault and become ``not_checked`` records (with
+the reason) instead of errors: a course-provided file that cannot be imported (a Python 2
+``print`` in the 2016 ``fast_layers.py``, a ``fast_layers.py`` the student never committed);
+a course-provided function that fails by itself; and a course-named function or class of the
+submission that no op of the registry can call as written (an extended or older signature).
+Everything else stays an error: a student file that does not import is the student's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradverify.core.records import Record
+from gradverify.core.spec import OpSpec
+from gradverify.core.status import Status
+from gradverify.specs import SPECS
+from gradverify.specs.cs231n import provided
+from gradverify.usercode import discovery
+
+PYTHON2 = re.compile(r"Missing parentheses in call to 'print'|invalid syntax.*print|print >>|except \w+, \w+")
+MISSING = re.compile(r"No module named '([\w.]+)'")
+PY2_SOURCE = re.compile(r"^\s*print\s+[^\s(=]|^\s*print\s*$|\bxrange\(", re.MULTILINE)
+PY2_DIVISION = re.compile(
+    r"'float' object cannot be interpreted as an integer|slice indices must be integers|"
+    r"only integer scalar arrays can be converted|'float' object is not iterable|must be int, not float"
+)
+REMOVED_IN_NUMPY2 = re.compile(
+    r"module 'numpy' has no attribute '(int|float|bool|object|complex|str|long|unicode|asscalar|"
+    r"row_stack|float_|complex_|NaN|Inf|PINF|NINF|infty|product|cumproduct|alltrue|sometrue|round_|in1d|"
+    r"trapz|rank|msort)'|unexpected keyword argument 'newshape'"
+)
+
+
+COURSE_NAMES = frozenset(discovery.course_names(SPECS))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Status, diagnosis and message of one finding."""
+
+    status: Status
+    code: str
+    message: str
+
+
+def import_failure(module: str, message: str) -> Verdict:
+    """The verdict on a file of the submission that could not be imported."""
+    missing = MISSING.search(message)
+    text = f"{module} cannot be imported: {message}"
+    if provided.is_provided_file(module):
+        return Verdict(Status.NOT_CHECKED, "course_file", f"{text} (a course-provided file: not the student's code)")
+    if missing and provided.is_provided_file(missing.group(1)):
+        return Verdict(
+            Status.NOT_CHECKED,
+            "course_file_missing",
+            f"{text}: the course-provided {missing.group(1)} was not committed, so what needs it is not checked",
+        )
+    if PYTHON2.search(message):
+        return Verdict(
+            Status.NOT_CHECKED,
+            "python2_source",
+            f"{text}: Python 2 source, which Python 3 cannot import (check it with --python pointing at a Python 2)",
+        )
+    numpy2 = removed_in_numpy2(message)
+    if numpy2:
+        return Verdict(Status.ERROR, "numpy2_removed", f"{text}. {numpy2}")
+    return Verdict(Status.ERROR, "import_error", text)
+
+
+def removed_in_numpy2(message: str) -> str | None:
+    """A sentence naming the NumPy 1.x API that ``message`` shows was removed in NumPy 2."""
+    found = REMOVED_IN_NUMPY2.search(message)
+    if not found:
+        return None
+    api = f"np.{found.group(1)}" if found.group(1) else "reshape(newshape=...)"
+    return (
+        f"{api} was removed in NumPy 2: the code was written for NumPy 1.x. Update it, or run it in a course "
+        f"environment with gradverify check --python PATH_TO_PYTHON_WITH_NUMPY_1"
+    )
+
+
+def looks_python2(target: str) -> bool:
+    """Whether the submission's source is Python 2 (``print x``, ``xrange``): then ``/``
+    between integers was integer division, and a float size is Python 3's doing."""
+    root = Path(target)
+    files = [root] if root.is_file() else sorted(root.rglob("*.py"))[:200] if root.is_dir() else []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "from past.builtins import xrange" not in text and PY2_SOURCE.search(text):
+            return True
+    return False
+
+
+def course_provided(records: Iterable[Record], python2: bool = False) -> list[Record]:
+    """Records of course-provided functions that raised by themselves become ``not_checked``,
+    and so do Python 2 integer divisions in Python 2 code; a NumPy-2 removal gets its own
+    diagnosis."""
+    out = []
+    for r in records:
+        name = (r.function or "").rsplit(".", 1)[-1]
+        if r.status == Status.ERROR and r.diagnosis == "exception":
+            numpy2 = removed_in_numpy2(r.message or "")
+            if numpy2:
+                r = r.replace(diagnosis="numpy2_removed", message=f"{r.message}. {numpy2}")
+            elif python2 and PY2_DIVISION.search(r.message or ""):
+                message = (
+                    f"{r.message}: Python 2 code, where / between integers gave an integer; under Python 3 a size "
+                    f"became a float. Not checked: use // (or check it with --python pointing at a Python 2)"
+                )
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="python2_division", message=message)
+            elif _undefined_course_name(r.message or ""):
+                missing = _undefined_course_name(r.message or "")
+                message = (
+                    f"{r.message}: it calls {missing}, which this package does not define (a helper copied from "
+                    f"another assignment?). Not checked"
+                )
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="missing_dependency", message=message)
+            elif name in provided.FUNCTIONS:
+                message = f"course-provided {name} failed by itself ({r.message}): not counted against the student"
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="course_code", message=message)
+        out.append(r)
+    return out
+
+
+def _undefined_course_name(message: str) -> str | None:
+    found = re.search(r"NameError: name '(\w+)' is not defined", message)
+    if found and found.group(1) in COURSE_NAMES:
+        return found.group(1)
+    return None
+
+
+def bound_names(specs: Iterable[OpSpec]) -> set[str]:
+    """The submission's names that some planned variant calls."""
+    names = set()
+    for spec in specs:
+        for variant in spec.variants:
+            fields = getattr(variant.adapter, "fields", {})
+            for value in fields.values() if isinstance(fields, Mapping) else ():
+                if isinstance(value, dict) and isinstance(value.get("$target"), str):
+                    names.add(re.match(r"\w+", value["$target"]).group(0))
+    return names
+
+
+def unchecked(
+    all_specs: Iterable[OpSpec], plan: discovery.Plan, inventory: list[dict[str, Any]], selection: set | None
+) -> list[dict[str, Any]]:
+    """Fields of a ``not_checked`` record for every course-named callable the submission
+    defines that no planned variant calls, with the reason the planner noted."""
+    all_specs = list(all_specs)
+    course = set(discovery.course_names(all_specs))
+    bound = bound_names(plan.specs)
+    out = []
+    for item in inventory:
+        name = item.get("name")
+        if not isinstance(name, str) or name not in course or name in bound:
+            continue
+        ops = [s for s in all_specs for v in s.variants if name in {x.name for x in discovery.slots(v.adapter)}]
+        if selection is not None and not any((s.name, v.name) in selection for s in ops for v in s.variants):
+            continue
+        notes = [n for n in plan.notes if re.search(rf"\b{re.escape(name)}\b", n)]
+        reason = "; ".join(notes) or "no op of the registry can call it as written (its signature or API differs)"
+        out.append(
+            dict(
+                op=ops[0].name if ops else "(discovery)",
+                family=ops[0].family if ops else None,
+                function=str(item.get("qualname") or name),
+                quantity="(call)",
+                status=Status.NOT_CHECKED,
+                diagnosis="signature",
+                message=f"not checked: {reason}",
+            )
+        )
+    return out

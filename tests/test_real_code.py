@@ -1,0 +1,200 @@
+"""Real student code, as it is (issue 11): course conventions of every edition pass and say
+which they follow, stubs are not_implemented, what cannot be checked says why, and the bugs
+around them are still caught with their names. Fixtures: tests/submissions/real_code/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gradverify.cli import main as cli
+from gradverify.usercode.check import check
+from gradverify.usercode.sandbox import im2col_numpy
+from gradverify.usercode.submissions import submissions
+
+HERE = Path(__file__).parent / "submissions" / "real_code"
+FAST = {"cases": 1, "dtypes": "float64"}
+
+
+def _calls(frame: pd.DataFrame, function: str) -> pd.DataFrame:
+    return frame[frame["function"] == function]
+
+
+# --- conventions of other editions ------------------------------------------------------------
+
+
+def test_drop_probability_dropout_passes_and_names_its_edition() -> None:
+    frame = check(HERE / "dropout_2017.py", ops="dropout", cases=2)
+    frame = frame[frame["op"] == "dropout"]  # not dropout_test_mode: the identity in every edition
+    judged = frame[frame["status"] != "not_checked"]  # p = 1: 1 / (1 - p) is undefined under this convention
+    assert (judged["status"] == "pass").all(), judged[["case", "quantity", "message"]]
+    assert set(judged["convention"]) == {"2016-2017: p is the drop probability"}
+    undefined = frame[frame["status"] == "not_checked"]
+    assert set(undefined["case"]) == {"p=1"} and set(undefined["diagnosis"]) == {"undefined_case"}
+
+
+def test_a_pinned_edition_fails_the_other_convention_by_name() -> None:
+    frame = check(HERE / "dropout_2017.py", ops="dropout", edition=2019, **FAST)
+    # at p = 1 the drop convention drops everything: there it is simply wrong for 2019
+    failing = frame[(frame["status"] == "fail") & (frame["case"] != "p=1")]
+    assert not failing.empty and set(failing["diagnosis"]) == {"other_edition"}
+    assert failing["message"].str.contains("p is the drop probability").all()
+    pinned = check(HERE / "dropout_2017.py", ops="dropout", edition=2017, **FAST)
+    assert set(pinned["status"]) == {"pass", "not_checked"} and set(
+        pinned[pinned["status"] == "not_checked"]["case"]
+    ) == {"p=1"}
+
+
+def test_half_reg_linear_classifiers_of_2016_pass() -> None:
+    frame = check(HERE / "linear_2016.py", ops="svm,softmax", **FAST)
+    # at score gaps of ~1e3 the shifted softmax's p[y] underflows: a warning, not a failure
+    assert set(frame[frame["case"] == "large"]["status"]) <= {"pass", "warning"}
+    frame = frame[frame["case"] != "large"]
+    assert (frame["status"] == "pass").all(), frame[["function", "case", "message"]]
+    with_reg = frame[frame["case"] != "ties"]  # the svm's ties case has reg = 0: every convention agrees
+    assert set(with_reg["convention"]) == {"2016: 0.5 * reg * sum(W^2), gradient reg * W"}
+
+
+def test_half_reg_loss_with_a_full_reg_gradient_is_a_bug(tmp_path: Path) -> None:
+    mixed = (HERE / "linear_2016.py").read_text().replace("+ 0.5 * reg * np.sum(W * W)", "+ reg * np.sum(W * W)")
+    path = tmp_path / "mixed.py"
+    path.write_text(mixed)
+    frame = check(path, ops="svm,softmax", **FAST)
+    grads = frame[(frame["quantity"] == "dW") & ~frame["case"].isin(["ties", "large"])]  # reg = 0; data term dominates
+    assert (grads["status"] == "fail").all() and set(grads["diagnosis"]) == {"reg_grad"}
+
+
+def test_update_rules_in_place_and_adam_starting_at_t_1_pass() -> None:
+    frame = check(HERE / "optim_course.py", ops="sgd,sgd_momentum,adam", cases=2)
+    assert (frame["status"] == "pass").all(), frame[["function", "quantity", "message"]]
+    adam = _calls(frame, "adam")
+    assert set(adam["convention"]) == {"2017: Adam's t starts at 1 (config.setdefault('t', 1))"}
+
+
+# --- stubs, and what is not checked ----------------------------------------------------------------
+
+
+def test_template_stubs_are_not_implemented_and_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "r"
+    code = cli.main(["check", str(HERE / "template_stubs.py"), "-q", "--cases", "1", "--out", str(out)])
+    frame = pd.read_csv(out / "results.csv")
+    stubs = frame[frame["function"].isin(["affine_forward", "affine_backward", "softmax_loss_vectorized"])]
+    assert set(stubs["status"]) == {"not_implemented"}
+    assert (_calls(frame, "relu_forward")["status"] == "pass").all()
+    printed = capsys.readouterr().out
+    assert code == 0 and "not implemented: affine_forward, softmax_loss_vectorized" in printed
+    assert (
+        "not implemented" in (out / "summary.md").read_text() and "not implemented" in (out / "report.html").read_text()
+    )
+    strict = ["check", str(HERE / "template_stubs.py"), "-q", "--cases", "1", "--strict", "--out", str(tmp_path / "s")]
+    assert cli.main(strict) == 1
+
+
+def test_an_update_rule_stub_is_not_implemented() -> None:
+    frame = check(HERE / "optim_course.py", ops="rmsprop", **FAST)
+    assert set(frame["status"]) == {"not_implemented"} and "None" in frame["message"].iloc[0]
+
+
+def test_a_course_class_no_op_can_call_is_listed_as_not_checked(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "r"
+    code = cli.main(["check", str(HERE / "old_signature.py"), "-q", "--cases", "1", "--out", str(out)])
+    frame = pd.read_csv(out / "results.csv")
+    net = _calls(frame, "TwoLayerNet")
+    assert code == 0 and set(net["status"]) == {"not_checked"} and set(net["diagnosis"]) == {"signature"}
+    assert net["message"].str.contains("takes no").all()
+    assert "1 not checked: TwoLayerNet" in capsys.readouterr().out
+    assert (frame[frame["function"] != "TwoLayerNet"]["status"] == "pass").all()
+
+
+def test_the_old_neural_net_two_layer_net_is_checked() -> None:
+    frame = check(HERE / "neural_net_2018.py", **FAST)
+    assert set(frame["op"]) == {"neural_net"} and (frame["status"] == "pass").all()
+    assert frame["function"].str.startswith("TwoLayerNet").all()
+
+
+# --- layouts ---------------------------------------------------------------------------------------
+
+
+def test_a_package_without_init_is_one_submission_and_imports_itself() -> None:
+    folder = HERE / "nopkg" / "cs231n"
+    assert len(submissions([folder])) == 1
+    frame = check(folder, **FAST)
+    assert {"affine_forward", "affine_relu_forward", "softmax_loss_vectorized"} <= set(frame["function"])
+    assert (frame[frame["case"] != "large"]["status"] == "pass").all(), frame[["function", "message"]]
+
+
+def test_fast_layers_run_on_the_numpy_im2col_stand_in() -> None:
+    frame = check(HERE / "fastpkg" / "cs231n", ops="conv:fast", **FAST)
+    assert not frame.empty and (frame["status"] == "pass").all(), frame[["function", "message"]]
+
+
+def test_the_im2col_stand_in_is_the_adjoint_of_its_col2im() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    cols = im2col_numpy.im2col_cython(x, 3, 3, 1, 2)
+    c = rng.standard_normal(cols.shape)
+    back = im2col_numpy.col2im_cython(c, 2, 3, 7, 6, 3, 3, 1, 2)
+    assert np.isclose(np.sum(cols * c), np.sum(x * back))
+    # one column is one receptive field, channel-major: (c, i, j) rows, (y, x, n) columns
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    assert np.array_equal(cols[:, 1 * 3 * 2 + 2 * 2 + 1], padded[1, :, 2:5, 4:7].ravel())
+    six = rng.standard_normal((3, 3, 3, 2, 4, 3))
+    back6 = im2col_numpy.col2im_6d_cython(six, 2, 3, 7, 6, 3, 3, 1, 2)
+    assert np.isclose(np.sum(six * _strided(x, 3, 3, 1, 2)), np.sum(x * back6))
+
+
+def _strided(x: np.ndarray, hh: int, ww: int, pad: int, stride: int) -> np.ndarray:
+    n, c, h, w = x.shape
+    p = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = (h + 2 * pad - hh) // stride + 1, (w + 2 * pad - ww) // stride + 1
+    out = np.empty((c, hh, ww, n, oh, ow))
+    for i in range(hh):
+        for j in range(ww):
+            out[:, i, j] = p[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride].transpose(1, 0, 2, 3)
+    return out
+
+
+# --- severity, and bugs named after the right function -----------------------------------------------
+
+
+def test_right_values_in_a_broadcastable_shape_are_shape_only() -> None:
+    frame = check(HERE / "shape_only.py", ops="affine", **FAST)
+    db = frame[frame["quantity"] == "db"]
+    assert set(db["status"]) == {"fail"} and set(db["diagnosis"]) == {"shape_only"}
+    assert db["message"].str.contains("right values").all()
+    assert (frame[frame["quantity"] != "db"]["status"] == "pass").all()
+
+
+def test_a_backward_that_raises_or_mutates_is_named() -> None:
+    frame = check(HERE / "backward_faults.py", ops="affine,relu", **FAST)
+    calls = frame[frame["quantity"] == "(call)"]
+    assert set(calls["function"]) == {"affine_backward"} and set(calls["diagnosis"]) == {"exception"}
+    mutated = frame[frame["diagnosis"] == "input_mutated"]
+    assert not mutated.empty and set(mutated["function"]) == {"relu_backward"}
+
+
+def test_numpy_1_api_gets_a_numpy2_removed_diagnosis() -> None:
+    frame = check(HERE / "numpy1_api.py", ops="relu", **FAST)
+    calls = frame[frame["quantity"] == "(call)"]
+    assert set(calls["diagnosis"]) == {"numpy2_removed"}
+    assert calls["message"].str.contains("np.float").all() and calls["message"].str.contains("--python").all()
+
+
+def test_softmax_edge_cases_tell_overflow_from_underflow() -> None:
+    shifted = check(HERE / "linear_2016.py", ops="softmax", **FAST)
+    large = shifted[(shifted["case"] == "large") & (shifted["quantity"] == "loss")]
+    assert set(large["status"]) == {"warning"} and set(large["diagnosis"]) == {"unstable"}
+    unshifted = check(HERE / "softmax_unshifted.py", ops="softmax", **FAST)
+    overflow = unshifted[(unshifted["case"] == "large") & (unshifted["quantity"] == "loss")]
+    assert set(overflow["status"]) == {"error"} and overflow["message"].str.contains("subtract each row's max").all()
+
+
+def test_a_helper_calling_a_function_the_package_lacks_is_not_checked() -> None:
+    frame = check(HERE / "copied_helper.py", ops="affine_ln_relu,affine", **FAST)
+    helper = frame[frame["function"] == "affine_ln_relu_forward"]
+    assert set(helper["status"]) == {"not_checked"} and set(helper["diagnosis"]) == {"missing_dependency"}
+    assert helper["message"].str.contains("layernorm_forward").all()
+    assert (frame[frame["function"].str.startswith("affine_")]["status"].isin(["pass", "not_checked"])).all()
