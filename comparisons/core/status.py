@@ -14,6 +14,9 @@ class Status(StrEnum):
 
     PASS = "pass"
     KINK = "kink"  # differs only on a non-differentiable point, where any subgradient is valid
+    # batch mode: a function the op needs (a backward, or one the other submissions have) is
+    # missing; what is there may be right, but the submission is not a pass
+    INCOMPLETE = "incomplete"
     FAIL = "fail"
     ERROR = "error"  # the implementation raised, returned the wrong kind of value, timed out, ...
 
@@ -28,7 +31,7 @@ class Status(StrEnum):
 
 
 ORDER: tuple[Status, ...] = tuple(Status)
-FAILING: frozenset[Status] = frozenset({Status.FAIL, Status.ERROR})
+FAILING: frozenset[Status] = frozenset({Status.INCOMPLETE, Status.FAIL, Status.ERROR})
 
 
 def worst(statuses: Iterable[str]) -> Status:
