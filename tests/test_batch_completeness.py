@@ -45,12 +45,14 @@ FLAGS = ["--cases", "1", "--dtypes", "float64", "-q"]
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """alice: everything; bob: forward passes only; carol: no relu; dave: does not import."""
+    """alice: everything; bob: forward passes only; carol: no relu; dave: does not import;
+    erin: everything, one function under a name of her own."""
     root = tmp_path_factory.mktemp("completeness")
     (root / "alice.py").write_text(AFFINE + AFFINE_BACKWARD + RELU)
     (root / "bob.py").write_text(AFFINE + "\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n")
     (root / "carol.py").write_text(AFFINE + AFFINE_BACKWARD)
     (root / "dave.py").write_text("import numpy as np\nthis is not python\n")
+    (root / "erin.py").write_text(AFFINE + AFFINE_BACKWARD + RELU + "\n\nrelu_forward.__qualname__ = 'my_relu'\n")
     return root
 
 
@@ -92,6 +94,7 @@ def test_a_function_other_submissions_have_is_incomplete(checked: tuple[int, Pat
         assert "other submissions of the batch define it" in carol.loc[name, "message"]
     grid = batch.grid(long).set_index("submission")
     assert grid.loc["alice", "overall"] == "pass"  # the complete submission keeps its pass
+    assert grid.loc["erin", "overall"] == "pass"  # functions compare by the course's names, not the code's
     assert grid.loc["carol", "overall"] == "incomplete"
     # dave did not import: one error, not a list of everything he lacks
     assert list(long[long["submission"] == "dave"]["status"]) == ["error"]

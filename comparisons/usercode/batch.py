@@ -6,9 +6,9 @@ the most common diagnosis and the first message among the records of that worst 
 ``batch.csv`` (that tidy form) and ``batch.md`` (a submission x function grid) in the report
 folder.
 
-A submission is graded as a whole: ``Inventory`` notes which functions each one provides and
-gives an ``incomplete`` record for every function that other submissions of the batch have
-and it lacks (the check itself adds one for a forward whose backward is missing).
+A submission is graded as a whole: ``Inventory`` notes which course functions each one
+provides and gives an ``incomplete`` record for every one that other submissions of the batch
+have and it lacks (the check itself adds one for a forward whose backward is missing).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from gradverify.core.display import clean
 from gradverify.core.records import Record
 from gradverify.core.status import Status
 from gradverify.report.files import write_atomic
+from gradverify.specs import SPECS
+from gradverify.usercode import discovery
 
 """Worst last: a function's status in a submission is the worst of its records."""
 
@@ -98,24 +100,31 @@ def write(long: pd.DataFrame, out_dir: Path) -> str:
 
 
 class Inventory:
-    """Which functions each submission of a batch provides, to find the ones it lacks."""
+    """Which course functions each submission of a batch provides, to find the ones it lacks.
+
+    Functions are compared by the course's names for them (the slots of the op variants a
+    submission's records come from), not by the names its code uses: a class method bound
+    with ``--map`` provides the same function as a plain one, and a function checked under
+    several ops (with and without an extended API) counts once."""
 
     def __init__(self) -> None:
-        self.listed: dict[str, set[str]] = {}  # submission -> functions in its records, also missing ones
+        self.provided: dict[str, dict[str, Record]] = {}  # submission -> course name -> a record of it
+        self.lacking: dict[str, set[str]] = {}  # submission -> course names it is known to lack
         self.broken: set[str] = set()  # submissions with an error about the whole file
-        self.where: dict[str, Record] = {}  # function somebody provides -> a record of it (op, family, variant)
 
     def see(self, submission: str, batch: Iterable[Record]) -> None:
-        mine = self.listed.setdefault(submission, set())
+        mine = self.provided.setdefault(submission, {})
+        lacking = self.lacking.setdefault(submission, set())
         for record in batch:
             name = record.function
             if not name or name.startswith("("):  # (import): about the whole file
                 if record.status == Status.ERROR:
                     self.broken.add(submission)
-                continue
-            mine.add(name)
-            if record.status != Status.INCOMPLETE:
-                self.where.setdefault(name, record)
+            elif record.status == Status.INCOMPLETE:
+                lacking.add(name)
+            else:
+                for course_name in _course_names(record):
+                    mine.setdefault(course_name, record)
 
     def see_frame(self, frame: pd.DataFrame) -> None:
         """The same from rows read back from results.csv (``submission``, ``op``, ``family``,
@@ -126,15 +135,20 @@ class Inventory:
             self.see(str(row.submission), [record])
 
     def missing(self, targets: Mapping[str, str] | None = None) -> list[tuple[str, Record]]:
-        """``(submission, incomplete record)`` for each function other submissions have and it
-        lacks; a submission that could not be imported or checked already has an error.
+        """``(submission, incomplete record)`` for each course function other submissions have
+        and it lacks; a submission that could not be imported or checked already has an error.
         ``targets`` (submission -> path) gives the records a command that checks the op."""
+        where: dict[str, Record] = {}
+        for submission, mine in self.provided.items():
+            for name, record in mine.items():
+                if name not in self.lacking[submission]:  # a forward checked alone provides no backward
+                    where.setdefault(name, record)
         out = []
-        for submission, mine in self.listed.items():
+        for submission, mine in self.provided.items():
             if submission in self.broken:
                 continue
-            for name in sorted(set(self.where) - mine):
-                like = self.where[name]
+            for name in sorted(set(where) - set(mine) - self.lacking[submission]):
+                like = where[name]
                 message = f"{name} is missing: other submissions of the batch define it"
                 record = missing_record(like, name, message)
                 if targets and submission in targets:
@@ -142,6 +156,15 @@ class Inventory:
                     record = record.replace(reproduce=shlex.join(command))
                 out.append((submission, record))
         return out
+
+
+def _course_names(record: Record) -> list[str]:
+    """The course's names of the functions behind ``record``'s op variant (its own function
+    name when the op is not in the registry)."""
+    spec = next((s for s in SPECS if s.name == record.op), None)
+    variant = next((v for v in spec.variants if v.name == record.variant), None) if spec is not None else None
+    names = [slot.name for slot in discovery.slots(variant.adapter)] if variant is not None else []
+    return names or [str(record.function)]
 
 
 def missing_record(like: Record, function: str, message: str) -> Record:
