@@ -16,9 +16,12 @@ have is ``incomplete``.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import shlex
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -273,6 +276,7 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
             sink.write([record], {"submission": name})
     sink.close(complete=True)
     journal.close(finished=not meta["interrupted"])
+    _in_submission_order(sink.path, [s.name for s in subs])
     frame = report.load_results(out_dir)[0]
     code = common.finish([], out_dir, args, meta, frame=frame)
     order = {s.name: i for i, s in enumerate(subs)}
@@ -283,6 +287,18 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
         print("gradverify: error: no submission had anything checkable (see batch.md)", file=sys.stderr)
         return common.EXIT_USAGE
     return code
+
+
+def _in_submission_order(path: Path, names: list[str]) -> None:
+    """Rewrite results.csv with each submission's rows together, in submission order, as they
+    are in arrival order with ``--workers 1``: the file is the same for any number of workers."""
+    with open(path, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    column, order = header.index("submission"), {name: i for i, name in enumerate(names)}
+    rows.sort(key=lambda row: order.get(row[column], len(order)))  # stable: a submission's own order is kept
+    text = io.StringIO()
+    csv.writer(text).writerows([header, *rows])
+    report.write_atomic(path, text.getvalue())
 
 
 def _check_whole(item: tuple[Submission, CheckOptions]) -> tuple[list[list[Any]], list[int]]:

@@ -39,13 +39,22 @@ class Terminated(KeyboardInterrupt):
     marked interrupted, and the exit code is 143 (128 + SIGTERM)."""
 
 
-def handle_sigterm() -> None:
-    """Turn SIGTERM into ``Terminated`` in this (main) thread."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+_INSTALLED_BY: list[int] = []
+
+
+def handle_sigterm() -> Any:
+    """Turn SIGTERM into ``Terminated`` in this (main) thread; returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    _INSTALLED_BY[:] = [os.getpid()]
+    return signal.signal(signal.SIGTERM, _terminate)
 
 
 def _terminate(signum: int, frame: object) -> None:
+    if _INSTALLED_BY != [os.getpid()]:  # a forked worker inherited this: SIGTERM ends it as usual
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise Terminated()
 
 

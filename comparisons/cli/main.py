@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from gradverify.cli import common
@@ -65,7 +66,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    common.handle_sigterm()
+    previous = common.handle_sigterm()
     try:
         args = build_parser(argv).parse_args(argv)
         return args.execute(args, argv)
@@ -78,3 +79,5 @@ def main(argv: list[str] | None = None) -> int:
         return common.EXIT_TERMINATED if terminated else common.EXIT_INTERRUPTED
     finally:
         common.release_locks()
+        if previous is not None:  # main() may be called in a process that has its own handler
+            signal.signal(signal.SIGTERM, previous)
