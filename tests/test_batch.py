@@ -65,7 +65,8 @@ def test_batch_markdown_is_a_grid_and_the_usual_report_is_written(report: tuple[
     assert "| alice " in text and "error: import_error" in text and "error: timeout" in text
     assert "## Problems" in text and "**dave**" in text
     frame = pd.read_csv(out / "results.csv")
-    assert list(frame.columns) == list(COLUMNS)  # the public columns, unchanged
+    # the public columns, unchanged and in place, then each row's submission (rows stream as they come)
+    assert list(frame.columns) == [*COLUMNS, "submission"]
     assert any("bob.py" in str(r) for r in frame["reproduce"])  # a record's replay names its file
 
 

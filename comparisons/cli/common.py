@@ -1,6 +1,6 @@
 """What the commands share: argument types, the common options, collecting a sweep's records
-(with progress and Ctrl-C), and finishing a run (report folder, JSON, JUnit, summary on
-stdout and in ``GITHUB_STEP_SUMMARY``, exit code)."""
+(with progress, Ctrl-C and SIGTERM), the lock on a report folder, and finishing a run (report
+folder, JSON, JUnit, summary on stdout and in ``GITHUB_STEP_SUMMARY``, exit code)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from gradverify.core.records import to_frame
 from gradverify.core.status import FAILING, STRICT_FAILING
 from gradverify.core.tolerances import SUPPORTED_DTYPES
@@ -25,11 +27,53 @@ from gradverify.run.plan import DEFAULT_CASES, Case
 from gradverify.run.progress import Progress
 from gradverify.run.record_store import RecordStore
 
-EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 class UsageError(Exception):
     """Bad usage: printed as one line, exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (how CI cancels a job), handled as Ctrl-C is: the finished cases are reported,
+    marked interrupted, and the exit code is 143 (128 + SIGTERM)."""
+
+
+_INSTALLED_BY: list[int] = []
+
+
+def handle_sigterm() -> Any:
+    """Turn SIGTERM into ``Terminated`` in this (main) thread; returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    _INSTALLED_BY[:] = [os.getpid()]
+    return signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    if _INSTALLED_BY != [os.getpid()]:  # a forked worker inherited this: SIGTERM ends it as usual
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise Terminated()
+
+
+def interrupted_exit(meta: dict[str, Any]) -> int:
+    return EXIT_TERMINATED if meta.get("signal") == "SIGTERM" else EXIT_INTERRUPTED
+
+
+def lock_dir(path: Path, flag: str = "--out") -> None:
+    """Hold ``path`` for this run until exit (``run_info.lock``); ``UsageError`` when another
+    live run holds it."""
+    try:
+        run_info.lock(path)
+    except run_info.FolderInUse as e:
+        raise UsageError(f"{flag} {str(path)!r} is in use by another gradverify run (pid {e.holder})") from None
+
+
+def release_locks() -> None:
+    """Release every report folder this process holds."""
+    run_info.release_locks()
 
 
 def positive(text: str) -> int:
@@ -165,14 +209,31 @@ def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> 
 
 
 def prepare_outputs(args: argparse.Namespace, default_prefix: str) -> Path:
-    """The report folder, after checking that it and --json can be written (before any work)."""
-    out_dir = args.out or _fresh_dir(Path("reports") / f"{default_prefix}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}")
-    check_writable_dir(out_dir, "--out")
+    """The report folder, after checking that it and --json can be written (before any work),
+    locked for this run (``UsageError`` when another live run holds an ``--out``)."""
+    if args.out is not None:
+        out_dir = args.out
+        check_writable_dir(out_dir, "--out")
+        lock_dir(out_dir)
+    else:
+        out_dir = _default_dir(Path("reports") / f"{default_prefix}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}")
     for flag in ("json", "junit"):
         path = getattr(args, flag, None)
         if path is not None:
             check_writable_dir(path.parent if str(path.parent) else Path("."), f"--{flag}")
     return out_dir
+
+
+def _default_dir(path: Path) -> Path:
+    """A fresh folder no other run holds (two runs may start in the same second)."""
+    while True:
+        out_dir = _fresh_dir(path)
+        check_writable_dir(out_dir, "--out")
+        try:
+            lock_dir(out_dir)
+            return out_dir
+        except UsageError:
+            path = out_dir.with_name(out_dir.name + "-")
 
 
 def _fresh_dir(path: Path) -> Path:
@@ -203,12 +264,15 @@ def collect(
     quiet: bool = False,
     progress: Progress | None = None,
     store: RecordStore | None = None,
+    keep: bool = True,
 ) -> list[dict[str, Any]]:
     """Gather streamed records, showing progress on stderr; Ctrl-C stops the sweep and keeps
     what finished (``meta["interrupted"]``). ``total`` is the number of batches to expect.
 
     Also records the run's start, duration and batch counts in ``meta`` for the report. With a
-    ``store``, records go to disk as they finish and only the store's bounded set is returned."""
+    ``store``, records go to disk as they finish and only the store's bounded set is returned;
+    with ``keep=False`` none are kept (the caller's ``batches`` writes them). SIGTERM stops it
+    as Ctrl-C does, with ``meta["signal"] = "SIGTERM"``."""
     meta.setdefault("started", run_info.now_utc())
     meta.setdefault("interrupted", False)
     meta["total"] = total
@@ -218,11 +282,13 @@ def collect(
         for batch in batches:
             if store is not None:
                 store.add(batch)
-            else:
+            elif keep:
                 records += batch
             bar.advance(failing=len({r.variant for r in batch if r.status in FAILING}))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         meta["interrupted"] = True
+        if isinstance(e, Terminated):
+            meta["signal"] = "SIGTERM"
     finally:
         bar.close(interrupted=meta["interrupted"])
         meta["done"] = bar.done
@@ -230,9 +296,19 @@ def collect(
     return store.records() if store is not None else records
 
 
-def open_store(out_dir: Path) -> RecordStore:
-    """The store that streams a run's records into ``out_dir/results.csv`` as they finish."""
+def open_store(out_dir: Path, meta: dict[str, Any] | None = None) -> RecordStore:
+    """The store that streams a run's records into ``out_dir/results.csv`` as they finish
+    (and, given ``meta``, the run's identity into run.json first: see ``write_started``)."""
+    if meta is not None:
+        write_started(out_dir, meta)
     return RecordStore(out_dir / files.RESULTS_FILE)
+
+
+def write_started(out_dir: Path, meta: dict[str, Any]) -> None:
+    """run.json as the run starts, so a run killed before it finishes can still be re-rendered
+    with its command (``gradverify report DIR``); the finished run rewrites it."""
+    meta.setdefault("started", run_info.now_utc())
+    files.write_atomic(out_dir / run_info.RUN_FILE, run_info.dumps(meta))
 
 
 def finish(
@@ -241,20 +317,23 @@ def finish(
     args: argparse.Namespace,
     meta: dict[str, Any],
     store: RecordStore | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> int:
     """Write the report folder (results.csv, run.json, summary.md, report.html), the JSON and
     JUnit files if asked, print the summary (and append it to ``GITHUB_STEP_SUMMARY``), and
     return the exit code. A second Ctrl-C while writing is postponed: every file is written
-    atomically, but a half-finished folder would mix old and new files."""
+    atomically, but a half-finished folder would mix old and new files. A ``frame`` given
+    instead of records is one read back from the results.csv the caller streamed."""
     meta.setdefault("environment", run_info.environment())
-    frame = to_frame(records)
+    written = store is not None or frame is not None
+    frame = to_frame(records) if frame is None else frame
     if store is not None:
         store.close()
         if store.bounded:  # the report is drawn from a sample: its counts come from the tally
             frame.attrs.update(summary=store.tally.summary(), totals=store.tally.totals())
             meta["sampled"] = {"records": store.tally.records, "in_report": len(frame)}
     with _postpone_interrupt() as interrupted:
-        summary = files.write_report(frame, out_dir, meta, results_written=store is not None)
+        summary = files.write_report(frame, out_dir, meta, results_written=written)
         # JSON and JUnit list every record: a sampled run reads them back from results.csv,
         # and only when asked (that read costs memory in proportion to the run)
         wanted = args.json is not None or getattr(args, "junit", None) is not None
@@ -265,12 +344,13 @@ def finish(
             files.write_atomic(args.junit, junit.render(full, meta))
     if interrupted():
         meta["interrupted"] = True
+        meta.setdefault("signal", interrupted())
     print(summary)
     files.append_step_summary(summary)
     print(f"report: {out_dir}  (open {out_dir / files.HTML_FILE})")
     if meta.get("interrupted"):
         print("interrupted: the report holds the cases finished so far", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted_exit(meta)
     if frame.empty:
         return EXIT_USAGE
     failing = STRICT_FAILING if getattr(args, "strict", False) else FAILING
@@ -278,14 +358,17 @@ def finish(
 
 
 @contextlib.contextmanager
-def _postpone_interrupt() -> Iterator[Callable[[], bool]]:
-    """Hold SIGINT while the block runs (main thread only); yields whether one came."""
+def _postpone_interrupt() -> Iterator[Callable[[], str | None]]:
+    """Hold SIGINT and SIGTERM while the block runs (main thread only); yields the name of the
+    first that came, or None."""
     caught: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
+        yield lambda: None
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
-        yield lambda: bool(caught)
+        yield lambda: signal.Signals(caught[0]).name if caught else None
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gradverify.cli import common
 from gradverify.cli.check import add_user_code_options, user_code_options
+from gradverify.core.display import clean
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.explanation import search, targets
 from gradverify.report.files import write_atomic
@@ -76,7 +77,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         with targets.functions(args.function, args.file, options, args.module) as found:
             for note in found.notes:
-                print(f"note: {note}", file=sys.stderr)
+                print(clean(f"note: {note}"), file=sys.stderr)
             result = targets.first_failure(
                 found.specs, found.reproduce, args.dtype, args.seed, args.budget, args.replay, args.shape
             )
@@ -85,7 +86,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     text = search.render(result)
     if result.failed:
         text += f"\nExplain this case again: {found.again(result)}\n"
-    print(text, end="")
+    print(clean(text), end="")  # names and messages of the user's code
     if args.json is not None:
         write_atomic(args.json, json.dumps(search.to_json(result), indent=1, allow_nan=False))
     if args.plot is not None and result.failed:

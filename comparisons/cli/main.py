@@ -4,17 +4,20 @@ Only the module of the command being run is imported: ``gradverify --help``, an 
 command or a bad flag answer in a fraction of a second, without importing torch, and
 ``gradverify check`` does not pay for ``bench``'s imports.
 
-Exit codes: 0 everything agrees, 1 something disagrees (fail or error), 2 bad usage,
-130 interrupted (the report of the finished cases is still written).
+Exit codes: 0 everything agrees, 1 something disagrees (fail, error or incomplete), 2 bad
+usage, 130 interrupted by Ctrl-C, 143 by SIGTERM (the report of the finished cases is still
+written).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from gradverify.cli import common
+from gradverify.core.display import clean
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("gradverify.cli.run", "compare every built-in implementation with its torch reference"),
@@ -63,9 +66,18 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    previous = common.handle_sigterm()
     try:
         args = build_parser(argv).parse_args(argv)
         return args.execute(args, argv)
     except common.UsageError as e:
-        print(f"gradverify: error: {e}", file=sys.stderr)
+        print(f"gradverify: error: {clean(str(e))}", file=sys.stderr)  # may name a student's file
         return common.EXIT_USAGE
+    except KeyboardInterrupt as e:  # before a sweep began, or in a command without a report
+        terminated = isinstance(e, common.Terminated)
+        print(f"gradverify: {'terminated' if terminated else 'interrupted'}: nothing was finished", file=sys.stderr)
+        return common.EXIT_TERMINATED if terminated else common.EXIT_INTERRUPTED
+    finally:
+        common.release_locks()
+        if previous is not None:  # main() may be called in a process that has its own handler
+            signal.signal(signal.SIGTERM, previous)

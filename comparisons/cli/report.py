@@ -1,7 +1,9 @@
 """``gradverify report``: re-render a run's report from its saved results, or compare two runs.
 
 ``gradverify report RUN_DIR`` rewrites summary.md and report.html from results.csv and
-run.json without running anything. ``gradverify report --compare OLD_DIR NEW_DIR`` prints
+run.json without running anything. A folder that a killed run left with only
+results.csv.partial is rebuilt from it, marked incomplete (and, for a batch, batch.csv and
+batch.md too, naming the submission it was checking). ``gradverify report --compare OLD_DIR NEW_DIR`` prints
 what got worse, better, new or gone, writes compare.html, and exits 1 on a regression.
 """
 
@@ -13,7 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from gradverify.cli import common
+from gradverify.core.records import to_frame
 from gradverify.report import files, junit, run_diff, run_diff_html
+from gradverify.run import run_info
+from gradverify.usercode import batch, batch_journal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,16 +92,42 @@ def _load(path: Path, what: str) -> tuple[pd.DataFrame, dict]:
 
 
 def _rerender(run_dir: Path, junit_file: Path | None) -> int:
-    frame, meta = _load(run_dir, "RUN_DIR")
-    common.check_writable_dir(run_dir, "RUN_DIR")
+    partial = run_dir / (files.RESULTS_FILE + ".partial")
+    if run_dir.is_dir() and not files.is_report_dir(run_dir) and partial.is_file():
+        common.check_writable_dir(run_dir, "RUN_DIR")
+        common.lock_dir(run_dir, "RUN_DIR")  # a live run is still writing it: not stopped
+        frame, meta = _recover(run_dir, partial)
+    else:
+        frame, meta = _load(run_dir, "RUN_DIR")
+        common.check_writable_dir(run_dir, "RUN_DIR")
+        common.lock_dir(run_dir, "RUN_DIR")
     if junit_file is not None:
         common.check_writable_dir(junit_file.parent if str(junit_file.parent) else Path("."), "--junit")
     summary = files.write_views(frame, run_dir, meta)
     if junit_file is not None:
         files.write_atomic(junit_file, junit.render(frame, meta))
+    if "submission" in frame:
+        print(batch.write(batch.table(frame), run_dir))
     print(summary)
     print(f"report: {run_dir}  (open {run_dir / files.HTML_FILE})")
     return common.EXIT_OK
+
+
+def _recover(run_dir: Path, partial: Path) -> tuple[pd.DataFrame, dict]:
+    """The rows a killed run streamed to results.csv.partial, its run.json if it got that far,
+    and, for a batch, an ``error`` row for each submission it was checking when it stopped."""
+    frame = batch_journal.read_partial(partial)
+    meta = run_info.load(run_dir)
+    if "submission" in frame:
+        state = batch_journal.read(run_dir)
+        targets = dict((state.batch or {}).get("submissions") or [])
+        stopped = [batch_journal.was_running(str(targets.get(n, n))) for n in state.unfinished]
+        extra = to_frame(stopped).assign(submission=state.unfinished)
+        frame = pd.concat([frame, extra], ignore_index=True) if len(extra) else frame
+    meta.setdefault("command", "(unknown: the run stopped before it wrote run.json)")
+    meta.update(interrupted=True, incomplete=f"rebuilt from {partial.name}: the run stopped before it finished")
+    meta.pop("done", None)
+    return files.normalise(frame), meta
 
 
 def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None) -> int:

@@ -112,7 +112,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         raise common.UsageError(str(e)) from None
     if args.module:
         batches = with_module(batches, args.module)
-    store = common.open_store(out_dir)
+    store = common.open_store(out_dir, meta)
     records = common.collect(batches, meta, total=_batches(specs, args), quiet=args.quiet, store=store)
     if not records and not meta["interrupted"]:
         print(

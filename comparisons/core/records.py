@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gradverify.core.display import clean_value
 from gradverify.core.status import Status
 
 
@@ -86,7 +87,8 @@ class Record:
         out["worst_index"] = None if self.worst_index is None else str(self.worst_index)
         out["worst_elements"] = _json([w.as_dict() for w in self.worst_elements]) if self.worst_elements else None
         out["error_map"] = _json(self.error_map.tolist()) if self.error_map is not None else None
-        return out
+        # names and messages can come from user code: no raw control characters past this edge
+        return {c: clean_value(v) for c, v in out.items()}
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Record) if f.name != "input_shapes")

@@ -17,6 +17,9 @@ class Status(StrEnum):
     NOT_CHECKED = "not_checked"  # a course function that could not be checked; the message says why
     WARNING = "warning"  # right, but fragile (a stable softmax underflowing at extreme score gaps)
     NOT_IMPLEMENTED = "not_implemented"  # still the course's template stub (returns None, pass, zeros)
+    # batch mode: a function the op needs (a backward, or one the other submissions have) is
+    # missing; what is there may be right, but the submission is not a pass
+    INCOMPLETE = "incomplete"
     FAIL = "fail"
     ERROR = "error"  # the implementation raised, returned the wrong kind of value, timed out, ...
 
@@ -31,7 +34,7 @@ class Status(StrEnum):
 
 
 ORDER: tuple[Status, ...] = tuple(Status)
-FAILING: frozenset[Status] = frozenset({Status.FAIL, Status.ERROR})
+FAILING: frozenset[Status] = frozenset({Status.INCOMPLETE, Status.FAIL, Status.ERROR})
 STRICT_FAILING: frozenset[Status] = FAILING | {Status.NOT_IMPLEMENTED, Status.WARNING}
 """What makes a run exit non-zero under ``--strict``."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from gradverify.core.display import clean
 from gradverify.report.tables import TEXT, markdown, normalise, totals
 from gradverify.run import run_info
 
@@ -48,7 +49,7 @@ def html_page(frame: pd.DataFrame, meta: dict[str, Any], summary: str) -> str:
     from gradverify.report import html_page  # matplotlib is imported only when a page is drawn
 
     try:
-        return html_page.render(normalise(frame), meta)
+        return clean(html_page.render(normalise(frame), meta))  # ESC is no HTML, but a browser shows it raw
     except Exception as e:  # noqa: BLE001 - the results are written; the page degrades
         print(f"gradverify: warning: report.html fell back to plain text: {type(e).__name__}: {e}", file=sys.stderr)
         return html_page.fallback(summary, f"{type(e).__name__}: {e}")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from gradverify.core.display import clean
 from gradverify.core.status import Status
 from gradverify.report import tables
 
@@ -36,7 +37,8 @@ def render(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
             totals[k] += counts[k]
     root.attrib.update({k: _attr(v) for k, v in totals.items()})
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    # control characters are not XML: names and messages from user code are cleaned first
+    return clean(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")
 
 
 def _properties(parent: ET.Element, meta: dict[str, Any]) -> None:
@@ -61,7 +63,7 @@ def _case(suite: ET.Element, key: dict[str, Any], quantities: pd.DataFrame, coun
     )
     counts["tests"] += 1
     statuses = set(quantities["status"])
-    for status, tag in ((Status.ERROR, "error"), (Status.FAIL, "failure")):
+    for status, tag in ((Status.ERROR, "error"), (Status.FAIL, "failure"), (Status.INCOMPLETE, "failure")):
         if status in statuses:
             bad = quantities[quantities["status"] == status]
             first = bad.iloc[0]

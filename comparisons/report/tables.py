@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from gradverify.core import status
+from gradverify.core.display import clean
 from gradverify.core.records import COLUMNS
 from gradverify.core.status import Status
 
@@ -37,7 +38,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
 def _text(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return str(value)
+    return clean(str(value))  # also a results.csv written by an older gradverify, or by hand
 
 
 def is_gradient(frame: pd.DataFrame) -> pd.Series:
@@ -50,7 +51,8 @@ def checks(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=[*CHECK_KEYS, "status"])
     rank = frame["status"].map(status.ORDER.index)
-    worst = frame.assign(rank=rank).groupby(CHECK_KEYS, sort=False, dropna=False)["rank"].max()
+    keys = [*CHECK_KEYS, "submission"] if "submission" in frame else CHECK_KEYS  # a batch: each student's own
+    worst = frame.assign(rank=rank).groupby(keys, sort=False, dropna=False)["rank"].max()
     return worst.map(lambda r: status.ORDER[r]).rename("status").reset_index()
 
 
@@ -89,8 +91,9 @@ def totals(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:
-    """Failing and erroring records, worst relative error first (errors, which have none, lead)."""
-    bad = frame[frame["status"].isin([Status.FAIL, Status.ERROR])]
+    """Failing, erroring and incomplete records, worst relative error first (errors, which have
+    none, lead)."""
+    bad = frame[frame["status"].isin(list(status.FAILING))]
     return bad.sort_values("rel_err", ascending=False, na_position="first", kind="stable")
 
 
@@ -139,6 +142,8 @@ def verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     for s in (Status.NOT_IMPLEMENTED, Status.NOT_CHECKED, Status.WARNING):
         if t.get(s):
             text += f", {t[s]} {s.replace('_', ' ')}"
+    if t.get(Status.INCOMPLETE):
+        text += f", {t[Status.INCOMPLETE]} incomplete"
     if meta.get("interrupted"):
         done, total = meta.get("done"), meta.get("total")
         of = f" after {done} of {total} cases" if done is not None and total else ""
@@ -178,6 +183,8 @@ def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
     apart = apart_lines(frame)
     if apart:
         lines += [f"- {line}" for line in apart] + [""]
+    if meta.get("incomplete"):  # re-rendered from what a killed run left
+        lines[-1:-1] = [f"Incomplete: {meta['incomplete']}.", ""]
     table = summary_table(frame)
     if table.empty:
         lines.append("No checks ran.")
@@ -196,7 +203,7 @@ def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
             )
         if len(bad) > limit:
             lines.append(f"- ... and {len(bad) - limit} more in report.html and results.csv")
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines) + "\n")  # also the command and notes, which can name a student's file
 
 
 def sci(x: Any) -> str:

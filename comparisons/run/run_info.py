@@ -1,11 +1,15 @@
 """A run's identity: when and how it ran and on what software, saved as ``run.json`` beside
-``results.csv`` so that ``gradverify report RUN_DIR`` can re-render a report later.
+``results.csv`` so that ``gradverify report RUN_DIR`` can re-render a report later; and the
+lock that makes a report folder one run's at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
+import os
 import platform
 import re
 import sys
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 RUN_FILE = "run.json"
+LOCK_FILE = ".gradverify.lock"
 
 
 def now_utc() -> str:
@@ -82,3 +87,59 @@ def load(run_dir: Path) -> dict[str, Any]:
         print(f"gradverify: warning: {path} is unreadable ({e}); rendering without it", file=sys.stderr)
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+class FolderInUse(Exception):
+    """Another live process holds the report folder."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"in use by pid {holder}")
+        self.holder = holder
+
+
+_LOCKS: dict[Path, int] = {}
+
+
+def lock(folder: Path) -> None:
+    """Hold ``folder/.gradverify.lock`` (flock) until ``release_locks`` or exit, so two runs
+    never write one report folder; ``FolderInUse`` when a live process holds it. The kernel
+    drops a dead process's flock, so a crashed run leaves no stale lock (only an empty file)."""
+    key = folder.resolve()
+    if key in _LOCKS:
+        return
+    path = key / LOCK_FILE
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise FolderInUse(holder) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file its last holder unlinked while we were opening it
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _LOCKS[key] = fd
+
+
+def release_locks() -> None:
+    """Release every folder this process holds, removing the lock files (while still holding
+    them: whoever opened one meanwhile sees it is gone and opens a new one)."""
+    while _LOCKS:
+        key, fd = _LOCKS.popitem()
+        with contextlib.suppress(OSError):
+            os.unlink(key / LOCK_FILE)
+        os.close(fd)
+
+
+def forget_locks() -> None:
+    """In a forked child: close the inherited lock descriptors without unlocking or removing
+    anything, so the lock dies with the parent that took it."""
+    while _LOCKS:
+        os.close(_LOCKS.popitem()[1])

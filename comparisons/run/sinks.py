@@ -14,7 +14,7 @@ import csv
 import heapq
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from gradverify.core import status
+from gradverify.core.display import clean_value
 from gradverify.core.records import COLUMNS, Record, to_frame
 from gradverify.core.status import Status
 
@@ -46,10 +47,20 @@ class CsvSink:
         self._writer = csv.DictWriter(self._file, fieldnames=list(columns), extrasaction="ignore")
         self._writer.writeheader()
 
-    def write(self, batch: Iterable[Record]) -> None:
-        """Append ``batch`` and flush it to the operating system."""
+    def write(self, batch: Iterable[Record], extra: Mapping[str, str] | None = None) -> None:
+        """Append ``batch`` and flush it to the operating system (a killed process loses
+        nothing written). ``extra`` fills columns that are not a record's (batch mode's
+        ``submission``), cleaned like the record's text."""
+        tags = {k: clean_value(v) for k, v in (extra or {}).items()}
         for record in batch:
-            self._writer.writerow({k: _cell(v) for k, v in record.row().items()})
+            self._writer.writerow({**tags, **{k: _cell(v) for k, v in record.row().items()}})
+            self.rows += 1
+        self._file.flush()
+
+    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Append rows already in text form (read back from an earlier run's file)."""
+        for row in rows:
+            self._writer.writerow({k: clean_value(v) for k, v in row.items()})
             self.rows += 1
         self._file.flush()
 

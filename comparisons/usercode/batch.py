@@ -5,18 +5,28 @@ row per (submission, function): the worst status, the worst ``rel_err``, how man
 the most common diagnosis and the first message among the records of that worst status. ``write`` saves it as
 ``batch.csv`` (that tidy form) and ``batch.md`` (a submission x function grid) in the report
 folder.
+
+A submission is graded as a whole: ``Inventory`` notes which course functions each one
+provides and gives an ``incomplete`` record for every one that other submissions of the batch
+have and it lacks (the check itself adds one for a forward whose backward is missing).
 """
 
 from __future__ import annotations
 
 import math
+import shlex
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from gradverify.core import status
+from gradverify.core.display import clean
+from gradverify.core.records import Record
 from gradverify.core.status import Status
 from gradverify.report.files import write_atomic
+from gradverify.specs import SPECS
+from gradverify.usercode import discovery
 
 """Worst last: a function's status in a submission is the worst of its records."""
 
@@ -62,8 +72,8 @@ def grid(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(r: object) -> str:
-    if r.status == Status.ERROR:
-        return f"error: {r.diagnosis or 'error'}"
+    if r.status in (Status.ERROR, Status.INCOMPLETE):
+        return f"{r.status}: {r.diagnosis or r.status}"
     rel = r.worst_rel_err
     return r.status if rel is None or (isinstance(rel, float) and math.isnan(rel)) else f"{r.status} {rel:.1e}"
 
@@ -73,11 +83,11 @@ def markdown(long: pd.DataFrame) -> str:
     lines = ["# gradverify batch", ""]
     wide = grid(long)
     lines.append(wide.to_markdown(index=False) if not wide.empty else "No submissions were checked.")
-    bad = long[long["status"].isin([Status.FAIL, Status.ERROR, Status.NOT_IMPLEMENTED, Status.NOT_CHECKED])]
+    bad = long[long["status"].isin([*status.FAILING, Status.NOT_IMPLEMENTED, Status.NOT_CHECKED])]
     if not bad.empty:
         lines += ["", "## Problems", ""]
         lines += [f"- **{r.submission}** `{r.function}` {r.status}: {r.message}" for r in bad.itertuples()]
-    return "\n".join(lines) + "\n"
+    return clean("\n".join(lines) + "\n")  # submission and function names come from students
 
 
 def write(long: pd.DataFrame, out_dir: Path) -> str:
@@ -87,3 +97,88 @@ def write(long: pd.DataFrame, out_dir: Path) -> str:
     write_atomic(out_dir / CSV_FILE, long.to_csv(index=False))
     write_atomic(out_dir / MARKDOWN_FILE, text)
     return text
+
+
+class Inventory:
+    """Which course functions each submission of a batch provides, to find the ones it lacks.
+
+    Functions are compared by the course's names for them (the slots of the op variants a
+    submission's records come from), not by the names its code uses: a class method bound
+    with ``--map`` provides the same function as a plain one, and a function checked under
+    several ops (with and without an extended API) counts once."""
+
+    def __init__(self) -> None:
+        self.provided: dict[str, dict[str, Record]] = {}  # submission -> course name -> a record of it
+        self.lacking: dict[str, set[str]] = {}  # submission -> course names it is known to lack
+        self.broken: set[str] = set()  # submissions with an error about the whole file
+
+    def see(self, submission: str, batch: Iterable[Record]) -> None:
+        mine = self.provided.setdefault(submission, {})
+        lacking = self.lacking.setdefault(submission, set())
+        for record in batch:
+            name = record.function
+            if not name or name.startswith("("):  # (import): about the whole file
+                if record.status == Status.ERROR:
+                    self.broken.add(submission)
+            elif record.status == Status.INCOMPLETE:
+                lacking.add(name)
+            else:
+                for course_name in _course_names(record):
+                    mine.setdefault(course_name, record)
+
+    def see_frame(self, frame: pd.DataFrame) -> None:
+        """The same from rows read back from results.csv (``submission``, ``op``, ``family``,
+        ``variant``, ``function``, ``status`` columns)."""
+        columns = ["submission", "op", "family", "variant", "function", "status"]
+        for row in frame[columns].itertuples(index=False):
+            record = Record(op=row.op, family=row.family, variant=row.variant, function=row.function, status=row.status)
+            self.see(str(row.submission), [record])
+
+    def missing(self, targets: Mapping[str, str] | None = None) -> list[tuple[str, Record]]:
+        """``(submission, incomplete record)`` for each course function other submissions have
+        and it lacks; a submission that could not be imported or checked already has an error.
+        ``targets`` (submission -> path) gives the records a command that checks the op."""
+        where: dict[str, Record] = {}
+        for submission, mine in self.provided.items():
+            for name, record in mine.items():
+                if name not in self.lacking[submission]:  # a forward checked alone provides no backward
+                    where.setdefault(name, record)
+        out = []
+        for submission, mine in self.provided.items():
+            if submission in self.broken:
+                continue
+            for name in sorted(set(where) - set(mine) - self.lacking[submission]):
+                like = where[name]
+                message = f"{name} is missing: other submissions of the batch define it"
+                record = missing_record(like, name, message)
+                if targets and submission in targets:
+                    command = ["gradverify", "check", targets[submission], "--ops", f"{like.op}:{like.variant}"]
+                    record = record.replace(reproduce=shlex.join(command))
+                out.append((submission, record))
+        return out
+
+
+def _course_names(record: Record) -> list[str]:
+    """The course's names of the functions behind ``record``'s op variant (its own function
+    name when the op is not in the registry)."""
+    spec = next((s for s in SPECS if s.name == record.op), None)
+    variant = next((v for v in spec.variants if v.name == record.variant), None) if spec is not None else None
+    names = [slot.name for slot in discovery.slots(variant.adapter)] if variant is not None else []
+    return names or [str(record.function)]
+
+
+def missing_record(like: Record, function: str, message: str) -> Record:
+    """An ``incomplete`` record for ``function`` of ``like``'s op."""
+    return Record(
+        op=like.op,
+        family=like.family,
+        variant=like.variant,
+        function=function,
+        dtype="all",
+        case="batch",
+        seed=0,
+        quantity="(missing)",
+        status=Status.INCOMPLETE,
+        diagnosis="missing_function",
+        message=message,
+    )

@@ -27,7 +27,7 @@ from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
-from gradverify.usercode import coverage, declared, discovery
+from gradverify.usercode import batch, batch_runner, coverage, declared, discovery
 from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
@@ -227,6 +227,26 @@ class SubmissionCheck:
 
         return coverage.course_provided(check_safely(spec, dtype, case, command, self.options.thorough), self.python2)
 
+    def missing_backwards(self) -> list[Record]:
+        """An ``incomplete`` record per backward that the plan checks forward only (its
+        forward was found, it was not)."""
+        out = []
+        for spec in self.plan.specs:
+            declared = {v.name: v for s in SPECS if s.name == spec.name for v in s.variants}
+            for variant in spec.variants:
+                if not getattr(variant.adapter, "forward_only", False) or variant.name not in declared:
+                    continue
+                parts = discovery.slots(declared[variant.name].adapter)
+                forward = next((p.name for p in parts if not p.backward), spec.name)
+                for missing in (p.name for p in parts if p.backward):
+                    message = f"{missing} is missing: {forward} was checked forward only, its gradients were not"
+                    out.append(
+                        self._record(spec, variant, function=missing, quantity="(missing)", message=message).replace(
+                            status=Status.INCOMPLETE, diagnosis="missing_function"
+                        )
+                    )
+        return out
+
     @property
     def nothing_checkable(self) -> bool:
         """The submission imported, but nothing in it can be checked."""
@@ -325,11 +345,19 @@ def check_many(
     each in its own worker; a broken submission never stops the others. The records get a
     ``submission`` column in front (``gradverify.usercode.batch.table`` condenses them)."""
     options = make_options(**_given(locals()))
-    frames = []
-    for submission in submissions(targets):
-        records = [r for batch in iter_batches(submission, options) for r in batch]
-        frames.append(to_frame(records).assign(submission=submission.name))
-    frame = pd.concat(frames, ignore_index=True) if frames else to_frame([]).assign(submission=[])
+    subs = submissions(targets)
+    inventory = batch.Inventory()
+    records: list[Record] = []
+    names: list[str] = []
+    for sub, item in batch_runner.run(subs, options, batch_of, checker_died):
+        if isinstance(item, list):
+            inventory.see(sub.name, item)
+            records += item
+            names += [sub.name] * len(item)
+    for name, record in inventory.missing({s.name: s.target for s in subs}):
+        records.append(record)
+        names.append(name)
+    frame = to_frame(records).assign(submission=names)
     return frame[["submission", *[c for c in frame.columns if c != "submission"]]]
 
 
@@ -341,10 +369,13 @@ def _given(arguments: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in arguments.items() if k not in ("target", "targets")}
 
 
-def iter_batches(submission: Submission, options: CheckOptions, found: list[int] | None = None) -> Iterator[list]:
+def iter_batches(
+    submission: Submission, options: CheckOptions, found: list[int] | None = None, complete: bool = False
+) -> Iterator[list]:
     """The record batches of one submission; what stops it (unreadable, nothing found, a crash
     of gradverify itself) becomes an ``error`` record instead. ``found`` (if given) gets the
-    number of checkable variants appended."""
+    number of checkable variants appended. With ``complete`` (batch mode, where a submission
+    is graded as a whole), a forward whose backward is missing adds an ``incomplete`` record."""
     run = SubmissionCheck(submission, options)
     try:
         run.open()
@@ -354,11 +385,30 @@ def iter_batches(submission: Submission, options: CheckOptions, found: list[int]
             why = run.unreadable or run.nothing_message(full=False)
             run.plan.records = []  # the one record below says it all
             run.add_submission_record("not_checkable", why)
+        elif complete:
+            run.plan.records += run.missing_backwards()
         yield from run.batches()
     except Exception as e:  # noqa: BLE001 - one broken submission never stops a batch
         yield [submission_record("internal_error", f"checking {submission.target} failed: {type(e).__name__}: {e}")]
     finally:
         run.pool.close()
+
+
+def batch_of(submission: Submission, options: CheckOptions, found: list[int]) -> Iterator[list[Record]]:
+    """One submission's batches as batch mode checks it (a missing backward is incomplete)."""
+    return iter_batches(submission, options, found, complete=True)
+
+
+def checker_died(submission: Submission, options: CheckOptions, exitcode: int | None) -> Record:
+    """The record of a submission whose checking process ended without finishing."""
+    how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    message = (
+        f"the process checking {submission.target} died ({how}) before it finished: the submission may have "
+        f"killed it or exhausted memory; the results it sent before are kept"
+    )
+    return submission_record(
+        "checker_died", message, shlex.join(["gradverify", "check", submission.target, *options.flags()])
+    )
 
 
 def submission_record(
