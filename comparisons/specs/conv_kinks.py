@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from gradverify.core.comparison import Kinks
 from gradverify.specs.kinks import near_zero
 
 
@@ -78,6 +79,66 @@ def max_pool_kinks(x: np.ndarray, pool_param: dict, band: float) -> np.ndarray:
     """(N, C, H, W) mask of the dx entries that are tied maxima of some window of x. Other
     entries are exact: a window routes nothing to an input below its maximum."""
     return _spread_maxima(tied_maxima(x, np.abs(x), pool_param, band), x.shape, pool_param)
+
+
+def _scatter_add(values: np.ndarray, shape: tuple[int, ...], pool_param: dict) -> np.ndarray:
+    """Sum of window entries ``values`` (N, C, H', W', ph * pw) into the inputs they are."""
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    values = values.reshape(*values.shape[:4], ph, pw)
+    H_out, W_out = values.shape[2:4]
+    out = np.zeros(shape)
+    for kh in range(ph):
+        for kw in range(pw):
+            out[:, :, kh : kh + stride * H_out : stride, kw : kw + stride * W_out : stride] += values[..., kh, kw]
+    return out
+
+
+def _tie_groups(candidates: np.ndarray, shape: tuple[int, ...], pool_param: dict) -> np.ndarray:
+    """(N, C, H, W) labels of the tie groups (-1 elsewhere): the maxima of one tied window,
+    merged with those of every tied window that shares one (overlapping windows), so the
+    group's total is what its windows pass down."""
+    pw, stride = pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = shape
+    parent: dict[int, int] = {}
+
+    def root(k: int) -> int:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for n, c, i, j in zip(*np.nonzero(candidates.any(axis=-1)), strict=True):
+        members = [
+            ((n * C + c) * H + stride * i + k // pw) * W + stride * j + k % pw
+            for k in np.flatnonzero(candidates[n, c, i, j])
+        ]
+        for m in members[1:]:
+            parent[root(int(m))] = root(int(members[0]))
+    labels = np.full(N * C * H * W, -1)
+    roots = {k: root(k) for k in list(parent)}
+    ids = {r: g for g, r in enumerate(sorted(set(roots.values())))}
+    for k, r in roots.items():
+        labels[k] = ids[r]
+    return labels.reshape(shape)
+
+
+def max_pool_bounds(x: np.ndarray, dout: np.ndarray, pool_param: dict, band: float) -> Kinks:
+    """Kinks of max pooling in x (N, C, H, W) under upstream ``dout`` (N, C, H', W'). A
+    window with a unique maximum passes its whole ``dout`` to it; a tied window may split it
+    among its tied maxima, each getting between 0 and ``dout`` with the shares adding up to
+    ``dout``: bounds per entry (absolute) and tie groups whose sums must be kept."""
+    windows = pool_windows(x, pool_param)
+    tied = tied_maxima(x, np.abs(x), pool_param, band)
+    is_tied = tied.any(axis=-1, keepdims=True)
+    first = np.arange(windows.shape[-1]) == windows.argmax(axis=-1)[..., None]
+    u = dout[..., None]
+    low = np.where(is_tied, tied * np.minimum(u, 0), first * u)
+    high = np.where(is_tied, tied * np.maximum(u, 0), first * u)
+    return Kinks(
+        _spread_maxima(tied, x.shape, pool_param),
+        _scatter_add(low, x.shape, pool_param),
+        _scatter_add(high, x.shape, pool_param),
+        groups=_tie_groups(tied, x.shape, pool_param),
+    )
 
 
 def relu_pool_kinks(a: np.ndarray, magnitude: np.ndarray, pool_param: dict | None, band: float) -> np.ndarray:
