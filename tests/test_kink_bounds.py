@@ -14,7 +14,17 @@ from gradverify.core.tolerances import COMPARE, KINK_BAND, Tolerance
 from gradverify.specs.registry import select
 
 TOL = COMPARE["float64"]
-BOUNDED = ("relu", "svm_loss", "svm", "svm_delta", "svm_all_classes", "svm_class_mean", "affine_relu", "max_pool")
+BOUNDED = (
+    "relu",
+    "svm_loss",
+    "svm",
+    "svm_delta",
+    "svm_all_classes",
+    "svm_class_mean",
+    "affine_relu",
+    "max_pool",
+    "matrix_example",
+)
 SPECS = {s.name: s for s in select(None)}
 NUDGE_TOL = Tolerance(rtol=1e-6, atol=1e-7, reason="a nudge of 1e-9 moves the smooth parts of a gradient by ~1e-8")
 
