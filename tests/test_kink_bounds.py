@@ -15,15 +15,8 @@ from gradverify.specs.registry import select
 
 TOL = COMPARE["float64"]
 BOUNDED = (
-    "relu",
-    "svm_loss",
-    "svm",
-    "svm_delta",
-    "svm_all_classes",
-    "svm_class_mean",
-    "affine_relu",
-    "max_pool",
-    "matrix_example",
+    *("relu", "svm_loss", "svm", "svm_delta", "svm_all_classes", "svm_class_mean", "affine_relu", "max_pool"),
+    *("matrix_example", "conv_relu", "conv_relu_pool", "two_layer_net", "fully_connected_net"),
 )
 SPECS = {s.name: s for s in select(None)}
 NUDGE_TOL = Tolerance(rtol=1e-6, atol=1e-7, reason="a nudge of 1e-9 moves the smooth parts of a gradient by ~1e-8")

@@ -130,3 +130,42 @@ def mlp_param_kinks(
             masks[f"W{below}"][:] = True
             masks[f"b{below}"][:] = True
     return masks
+
+
+def mlp_bounds(
+    X: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray], hidden_layers: int, reg: float, band: float
+) -> dict[str, Kinks]:
+    """Kinks of an MLP's parameter gradients under mean softmax cross-entropy plus
+    ``0.5 * reg * sum W^2``: the masks of ``mlp_param_kinks`` and absolute bounds from the
+    backward pass in interval arithmetic, where a ReLU input near 0 passes any fraction in
+    [0, 1] of its gradient. Below a kink the intervals of several kinks are combined entry by
+    entry, so they may be wider than the true range, never narrower."""
+    masks = mlp_param_kinks(X, params, hidden_layers, band)
+    h = X.reshape(len(X), -1)
+    inputs, slopes = [], []
+    for i in range(1, hidden_layers + 1):
+        a, magnitude = linear_scores(h, params[f"W{i}"])
+        a, magnitude = a + params[f"b{i}"], magnitude + np.abs(params[f"b{i}"])
+        near = near_zero(a, magnitude, band)
+        inputs.append(h)
+        slopes.append((np.where(near, 0.0, a > 0), np.where(near, 1.0, a > 0)))
+        h = np.maximum(a, 0)
+    inputs.append(h)
+    scores = h @ params[f"W{hidden_layers + 1}"] + params[f"b{hidden_layers + 1}"]
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    low = high = p / len(y)
+    bounds = {}
+    for i in range(hidden_layers + 1, 0, -1):
+        W = params[f"W{i}"]
+        dW = linear_interval(inputs[i - 1].T, low, high)
+        bounds[f"W{i}"] = Kinks(masks[f"W{i}"], dW[0] + reg * W, dW[1] + reg * W)
+        bounds[f"b{i}"] = Kinks(masks[f"b{i}"], low.sum(axis=0), high.sum(axis=0))
+        if i > 1:
+            dh_low, dh_high = linear_interval(W, low.T, high.T)
+            off, on = slopes[i - 2]
+            # [dh_low, dh_high] times a slope in [off, on] (both 0 or 1)
+            ends = [s * d for s in (off, on) for d in (dh_low.T, dh_high.T)]
+            low, high = np.minimum.reduce(ends), np.maximum.reduce(ends)
+    return bounds
