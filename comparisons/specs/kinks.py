@@ -27,8 +27,9 @@ choices."""
 
 
 def upstream(s: Sample, output: str) -> np.ndarray:
-    """The upstream gradient of ``output`` the reference was differentiated with."""
-    return s.static[UPSTREAM][output]
+    """The upstream gradient of ``output`` the reference was differentiated with: 0 when the
+    output is not differentiated (checked forward only), since it then adds nothing."""
+    return np.asarray(s.static.get(UPSTREAM, {}).get(output, 0.0), dtype=np.float64)
 
 
 def choice_interval(value: np.ndarray, magnitude: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
