@@ -111,3 +111,21 @@ def test_affine_relu_beyond_the_one_sided_derivatives_fails() -> None:
         assert failing <= {"kink_out_of_bounds"}, failing
         caught += bool(failing)
     assert caught
+
+
+@pytest.mark.parametrize(("slope", "status"), [(0.5, "kink"), (1.0, "kink"), (1.5, "fail"), (-0.5, "fail")])
+def test_relu_at_zero_accepts_exactly_the_slopes_between_zero_and_one(slope: float, status: str) -> None:
+    import gradverify.impl.cs231n.layers as layers
+    from gradverify.core.adapters import ForwardBackward
+
+    def backward(dout, cache):
+        return dout * ((cache > 0) + slope * (cache == 0))
+
+    adapter = ForwardBackward(layers.relu_forward, backward, ("x",), ("x",))
+    spec = SPECS["relu"].with_variants(Variant("slope", adapter))
+    for dtype in ("float64", "float32"):
+        (dx,) = [r for r in check_case(spec, dtype, TIES, 0) if r.quantity == "dx"]
+        assert dx.status == status, (dtype, dx.message)
+        if status == "fail":
+            assert dx.diagnosis == "kink_out_of_bounds" and dx.blame == "backward"
+            assert "outside the valid interval" in dx.message and "finite differences" not in dx.message

@@ -200,11 +200,14 @@ def _diagnose(q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, blam
         finding = diagnosis.Finding("internal_error", f"{q.quantity} differs (diagnosis failed: {e!r}).")
     where = _where(c, actual, q.expected)
     message = f"{finding.message} {where}"
-    if q.input_name is not None:
+    on_kink = finding.code == (c.kink_finding or ("",))[0]
+    if q.input_name is not None and not on_kink:  # probes step around a kink: no word on its entry
         message += f" {BLAME[blame]}"
     fields: dict[str, Any] = dict(diagnosis=finding.code, message=message)
     if q.input_name is None:
         fields["blame"] = "forward"
+    elif on_kink:
+        fields["blame"] = "backward"  # no forward value can make an out-of-range subgradient right
     precision = _precision(q, c, ctx)
     if precision:
         fields.update(precision)

@@ -37,7 +37,7 @@ def choice_interval(value: np.ndarray, magnitude: np.ndarray, change: np.ndarray
     took as ``t = 1[value > 0]``."""
     took = (value > 0).astype(np.float64)
     low, high = np.minimum(-took * change, (1 - took) * change), np.maximum(-took * change, (1 - took) * change)
-    either = np.abs(value) <= AMBIGUOUS * magnitude
+    either = (np.abs(value) <= AMBIGUOUS * magnitude) & (magnitude > 0)  # terms all 0: exactly 0
     return np.where(either, -np.abs(change), low), np.where(either, np.abs(change), high)
 
 
