@@ -22,8 +22,8 @@ import numpy as np
 
 from gradverify.core import conventions, stubs
 from gradverify.core.adapters import Fault
-from gradverify.core.conventions import Convention
 from gradverify.core.comparison import UPSTREAM
+from gradverify.core.conventions import Convention
 from gradverify.core.judge import Context, Quantity, judge
 from gradverify.core.records import Record
 from gradverify.core.reference_eval import ReferenceResult, evaluate
