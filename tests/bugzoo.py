@@ -271,7 +271,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "counts_correct_class",
         _loss(svm_all_classes_counts_correct_class, kwargs=("delta",)),
         ("dW",),
-        diagnosis=ANY_GRAD,
+        # in the ties case every wrong entry can sit on a kinked column: then it is out of bounds
+        diagnosis=(*ANY_GRAD, "kink_out_of_bounds"),
     ),
     Mutant(
         "svm_class_mean",

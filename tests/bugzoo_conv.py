@@ -131,9 +131,8 @@ def max_pool_backward_assigned(dout, cache):
 
 
 def max_pool_backward_every_max(dout, cache):
-    # the course's reshape trick: a mask x == max sends a tied window's gradient to all maxima.
-    # Not in MUTANTS: kink masks excuse any value at a tied maximum, so the engine reports a
-    # kink (tests/test_conv.py keeps it as an expected failure until the engine can tell)
+    # the course's reshape trick: a mask x == max sends a tied window's gradient to all maxima
+    # (a tie_sum failure; its Mutant is in bugzoo_kinks.py with the other wrong values at kinks)
     return _pool_windows(dout, cache, lambda window: window == window.max(axis=-1, keepdims=True))
 
 
@@ -194,6 +193,8 @@ def _pool(backward) -> ForwardBackward:
     return ForwardBackward(naive.max_pool_forward_naive, backward, POOL, ("x",))
 
 
+OUT_OF_BOUNDS = "kink_out_of_bounds"  # where every wrong entry sits on a kink (the ties case)
+
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "conv", "dx_not_cropped", _conv(conv_backward_not_cropped), ("dx",), status="error", diagnosis=("bad_shape",)
@@ -245,7 +246,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "skips_relu",
         ForwardBackward(clu.conv_relu_forward, conv_relu_backward_skips_relu, CONV, XWB),
         ("dx", "dw", "db"),
-        diagnosis=("grad_mismatch", "grad_localized"),
+        diagnosis=("grad_mismatch", "grad_localized", OUT_OF_BOUNDS),
     ),
     Mutant(
         "conv_relu",
@@ -260,14 +261,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "skips_relu",
         ForwardBackward(clu.conv_relu_pool_forward, conv_relu_pool_backward_skips_relu, (*CONV, "pool_param"), XWB),
         ("dx", "dw", "db"),
-        diagnosis=("grad_localized", "grad_mismatch"),
+        diagnosis=("grad_localized", "grad_mismatch", OUT_OF_BOUNDS),
     ),
     Mutant(
         "conv_relu_pool",
         "average_pool_backward",
         ForwardBackward(clu.conv_relu_pool_forward, conv_relu_pool_backward_averages, (*CONV, "pool_param"), XWB),
         ("dx", "dw", "db"),
-        diagnosis=("grad_mismatch", "grad_localized", "grad_scale"),
+        diagnosis=("grad_mismatch", "grad_localized", "grad_scale", OUT_OF_BOUNDS),
     ),
     Mutant(
         "three_layer_conv_net",

@@ -8,6 +8,20 @@ Two relative errors are reported, because they answer different questions:
   as ``max|a - b| <= max(atol, rtol * max|b|)`` (see ``tolerances``).
 - ``cs231n_rel_err = max(|a - b| / max(1e-8, |a| + |b|))``: the course notebooks' number,
   element by element, reported so students can compare it with what they know.
+
+At a non-differentiable point (a kink) the reference picks one subgradient and a correct
+implementation may pick another, so an entry inside the kink mask may differ from the
+reference. It may not take *any* value: the rule is
+
+- where ``Kinks.low``/``high`` are given, the entry must lie in ``[low, high]`` (the range
+  between the one-sided derivatives, e.g. ``[min(0, dout), max(0, dout)]`` for ReLU at 0),
+  else the record fails as ``kink_out_of_bounds``;
+- entries sharing a ``Kinks.groups`` label (the tied maxima of a pooling window) must add
+  up to what the reference's add up to: a tie may be split, never duplicated or dropped,
+  else the record fails as ``tie_sum``.
+
+Both are checked with the quantity's own tolerance (``rtol * scale``) as slack, so rounding
+never turns a valid subgradient into a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +32,32 @@ import numpy as np
 
 from gradverify.core.status import Status
 from gradverify.core.tolerances import Tolerance
+
+KINK_OUT_OF_BOUNDS, TIE_SUM = "kink_out_of_bounds", "tie_sum"
+
+UPSTREAM = "upstream"
+"""Static entry of the sample a spec's ``kinks`` receives: {output name: upstream gradient},
+the same upstream the reference was differentiated with (bounds at a kink scale with it)."""
+
+
+@dataclass(frozen=True)
+class Kinks:
+    """The gradient entries of one input that sit on a kink, and what values are valid there.
+
+    - ``mask``: entries near a non-differentiable point, where the reference's value is only
+      one valid choice;
+    - ``low``/``high`` (same shape, read where ``mask``): the valid interval of each entry,
+      absolute, or offsets from the reference's value when ``relative`` (convenient when the
+      reference's gradient has parts, such as regularization, a spec need not recompute);
+      ``None`` means any value is accepted (only for ops where no sound bound is derived);
+    - ``groups`` (int, -1 outside any group): entries whose sum the kink does not change.
+    """
+
+    mask: np.ndarray
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    relative: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,12 +71,17 @@ class Comparison:
     worst_index: tuple[int, ...]
     n_bad: int
     size: int
+    kink_finding: tuple[str, str] | None = None
+    """(code, message) when every difference sits on a kink but breaks the kink's rule."""
 
 
 def compare(
-    actual: np.ndarray, expected: np.ndarray, tol: Tolerance, kink_mask: np.ndarray | None = None
+    actual: np.ndarray, expected: np.ndarray, tol: Tolerance, kinks: Kinks | np.ndarray | None = None
 ) -> Comparison:
-    """Compare same-shaped float64 arrays; differences only inside ``kink_mask`` are a kink."""
+    """Compare same-shaped float64 arrays; differences only inside the kink mask are a kink
+    when they respect the kink's bounds and tie sums (see the module docstring)."""
+    if kinks is not None and not isinstance(kinks, Kinks):
+        kinks = Kinks(np.asarray(kinks, dtype=bool))
     diff = np.abs(actual - expected)
     scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, tol.atol / tol.rtol)
     cs231n = diff / np.maximum(1e-8, np.abs(actual) + np.abs(expected))
@@ -54,10 +99,15 @@ def compare(
                 size=int(diff.size),
             )
     bad = diff > tol.rtol * scale
-    if kink_mask is not None and bad.any():
-        status = Status.KINK if not (bad & ~kink_mask).any() else Status.FAIL
-        outside = np.where(kink_mask, 0.0, diff)
+    finding = None
+    if kinks is not None and bad.any():
+        status = Status.KINK if not (bad & ~kinks.mask).any() else Status.FAIL
+        outside = np.where(kinks.mask, 0.0, diff)
         worst = np.unravel_index(int(np.argmax(outside if status == Status.FAIL else diff)), diff.shape)
+        if status == Status.KINK:
+            finding = _broken_rule(actual, expected, kinks, tol.rtol * scale)
+            if finding:
+                status, worst, finding = Status.FAIL, finding[0], finding[1:]
     else:
         status = Status.FAIL if bad.any() else Status.PASS
         worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
@@ -70,4 +120,45 @@ def compare(
         worst_index=tuple(int(i) for i in worst),
         n_bad=int(bad.sum()),
         size=int(diff.size),
+        kink_finding=finding,
     )
+
+
+def _broken_rule(
+    actual: np.ndarray, expected: np.ndarray, kinks: Kinks, slack: float
+) -> tuple[tuple[int, ...], str, str] | None:
+    """(worst index, code, message) of the first kink rule ``actual`` breaks, else None."""
+    if kinks.low is not None and kinks.high is not None:
+        low, high = (kinks.low + expected, kinks.high + expected) if kinks.relative else (kinks.low, kinks.high)
+        over = np.maximum(low - actual, actual - high)
+        over = np.where(kinks.mask, over, -np.inf)
+        if over.size and over.max() > slack:
+            i = np.unravel_index(int(np.argmax(over)), over.shape)
+            at = tuple(int(k) for k in i)
+            return (
+                at,
+                KINK_OUT_OF_BOUNDS,
+                f"The entry at {at} sits on a non-differentiable point (a ReLU input or hinge margin at 0, "
+                f"or a tied maximum), where any value between the one-sided derivatives is valid, but it is "
+                f"{actual[i]:.6g}, outside the valid interval [{low[i]:.6g}, {high[i]:.6g}].",
+            )
+    if kinks.groups is not None and (kinks.groups >= 0).any():
+        labels = kinks.groups.ravel()
+        inside = labels >= 0
+        count = int(labels[inside].max()) + 1
+        got = np.bincount(labels[inside], weights=actual.ravel()[inside], minlength=count)
+        want = np.bincount(labels[inside], weights=expected.ravel()[inside], minlength=count)
+        sizes = np.bincount(labels[inside], minlength=count)
+        off = np.abs(got - want) - slack * np.maximum(sizes, 1)
+        if off.max() > 0:
+            g = int(np.argmax(off))
+            members = np.argwhere(kinks.groups == g)
+            at = tuple(int(k) for k in members[0])
+            return (
+                at,
+                TIE_SUM,
+                f"The {len(members)} tied maxima starting at {at} receive {got[g]:.6g} in total, but their "
+                f"pooling window passes down {want[g]:.6g}: a tie may split the window's gradient between "
+                "its maxima (each between 0 and it), never send it to each of them or drop part of it.",
+            )
+    return None

@@ -22,6 +22,7 @@ import numpy as np
 
 from gradverify.core import conventions, stubs
 from gradverify.core.adapters import Fault
+from gradverify.core.comparison import UPSTREAM
 from gradverify.core.conventions import Convention
 from gradverify.core.judge import Context, Quantity, judge
 from gradverify.core.records import Record
@@ -51,7 +52,7 @@ def check_case(
     expected = conventions.expected(spec.conventions, _default_editions(spec), spec.edition)
     primary = next((c for c in spec.conventions if c.name == expected), None)
     shared = None if spec.observe or primary else evaluate(spec, values64, rng)
-    kinks = spec.kinks(values64, KINK_BAND[dtype]) if spec.kinks else {}
+    kinks = _kinks(spec, values64, shared.upstream, KINK_BAND[dtype]) if shared else None
     tol = tolerance_for(dtype, spec.tolerances)
     records = []
     shape, input_shapes = sample.shape_text(), {k: tuple(v.shape) for k, v in sample.arrays.items()}
@@ -79,7 +80,8 @@ def check_case(
             if isinstance(ref, list):  # the implementation failed before the reference could run
                 return [Record(**base, **r) for r in ref]
             seen = convention.view(values64) if convention is not None and convention.view else values64
-            return _check_variant(spec, variant, sample, values64, ref, kinks, tol, base, seed, thorough, seen)
+            found = kinks if ref is shared else _kinks(spec, values64, ref.upstream, KINK_BAND[dtype])
+            return _check_variant(spec, variant, sample, values64, ref, found, tol, base, seed, thorough, seen)
 
         records += _with_conventions(spec, primary, under, values64)
     return records
@@ -156,6 +158,13 @@ def _reference(
     return evaluate(spec, seen, rng)
 
 
+def _kinks(spec: OpSpec, values64: Sample, upstream: dict[str, np.ndarray], band: float) -> dict[str, Any]:
+    """The spec's kinks per input; bounds at a kink scale with the reference's upstream."""
+    if not spec.kinks:
+        return {}
+    return spec.kinks(Sample(values64.arrays, {**values64.static, UPSTREAM: upstream}), band)
+
+
 def _observed_reference(
     spec: OpSpec, variant: Variant, sample: Sample, values64: Sample, seed: int
 ) -> ReferenceResult | list[dict[str, Any]]:
@@ -187,7 +196,7 @@ def _check_variant(
     sample: Sample,
     values64: Sample,
     ref: ReferenceResult,
-    kinks: dict[str, np.ndarray],
+    kinks: dict[str, Any],
     tol: Tolerance,
     base: dict[str, Any],
     seed: int,

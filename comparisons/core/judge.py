@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core import diagnosis, finite_diff
-from gradverify.core.comparison import Comparison, compare
+from gradverify.core.comparison import Comparison, Kinks, compare
 from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 from gradverify.core.status import Status
@@ -53,7 +53,7 @@ class Quantity:
     input_name: str | None  # for a gradient: the input it belongs to
     got: Any
     expected: np.ndarray
-    kink_mask: np.ndarray | None = None
+    kink_mask: Kinks | np.ndarray | None = None  # entries on a kink, and the values valid there
     function: str = ""  # the implementation function that returned it
 
 
@@ -194,15 +194,20 @@ def _diagnose(q: Quantity, actual: np.ndarray, c: Comparison, ctx: Context, blam
             finding = diagnosis.output(q.quantity, actual, q.expected, bound, ctx.values64, ctx.roles)
         else:
             finding = diagnosis.gradient(q.quantity, q.input_name, actual, q.expected, bound, ctx.values64, ctx.roles)
+        if c.kink_finding and finding.code in (diagnosis.GRAD_MISMATCH, diagnosis.GRAD_LOCALIZED):
+            finding = diagnosis.Finding(*c.kink_finding)  # on a kink, outside what any subgradient can be
     except Exception as e:  # noqa: BLE001 - a failure to diagnose must not hide the failure itself
         finding = diagnosis.Finding("internal_error", f"{q.quantity} differs (diagnosis failed: {e!r}).")
     where = _where(c, actual, q.expected)
     message = f"{finding.message} {where}"
-    if q.input_name is not None:
+    on_kink = finding.code == (c.kink_finding or ("",))[0]
+    if q.input_name is not None and not on_kink:  # probes step around a kink: no word on its entry
         message += f" {BLAME[blame]}"
     fields: dict[str, Any] = dict(diagnosis=finding.code, message=message)
     if q.input_name is None:
         fields["blame"] = "forward"
+    elif on_kink:
+        fields["blame"] = "backward"  # no forward value can make an out-of-range subgradient right
     precision = _precision(q, c, ctx)
     if precision:
         fields.update(precision)

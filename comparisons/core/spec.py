@@ -65,7 +65,9 @@ class OpSpec:
       ``None`` (compared, not differentiated).
     - ``wrt`` names the inputs whose gradients are compared.
     - ``kinks(sample, band)`` marks, per input in ``wrt``, the gradient entries that sit within
-      ``band`` of a non-differentiable point (so a difference there is a kink, not a bug).
+      ``band`` of a non-differentiable point (so a difference there is a kink, not a bug), as a
+      ``comparison.Kinks`` with the values valid there (or a bare mask: any value). The sample
+      carries the reference's upstream gradients in ``static[comparison.UPSTREAM]``.
     - ``tolerances`` overrides the per-dtype defaults; each override carries its reason.
     - ``observe(sample, outputs)`` returns arrays the reference needs from the
       implementation's own forward outputs (the dropout mask it drew); they join the sample
@@ -88,7 +90,7 @@ class OpSpec:
     outputs: Mapping[str, str | None]
     wrt: tuple[str, ...]
     edge_cases: tuple[str, ...] = ()
-    kinks: Callable[[Sample, float], dict[str, np.ndarray]] | None = None
+    kinks: Callable[[Sample, float], dict[str, Any]] | None = None
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
     observe: Callable[[Sample, dict[str, Any]], dict[str, np.ndarray]] | None = None
     statistics: Callable[[Sample, dict[str, Any]], list[Statistic]] | None = None

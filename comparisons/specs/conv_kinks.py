@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from gradverify.core.comparison import Kinks
 from gradverify.specs.kinks import near_zero
 
 
@@ -80,6 +81,69 @@ def max_pool_kinks(x: np.ndarray, pool_param: dict, band: float) -> np.ndarray:
     return _spread_maxima(tied_maxima(x, np.abs(x), pool_param, band), x.shape, pool_param)
 
 
+def _scatter_add(values: np.ndarray, shape: tuple[int, ...], stride: int, pad: int = 0) -> np.ndarray:
+    """Sum of window entries ``values`` (N, C, H', W', height, width) into the inputs (``shape``)
+    they are, as ``spread`` maps them."""
+    N, C, H, W = shape
+    H_out, W_out, height, width = values.shape[2:]
+    out = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for kh in range(height):
+        for kw in range(width):
+            out[:, :, kh : kh + stride * H_out : stride, kw : kw + stride * W_out : stride] += values[..., kh, kw]
+    return out[:, :, pad : pad + H, pad : pad + W]
+
+
+def _tie_groups(candidates: np.ndarray, shape: tuple[int, ...], pool_param: dict) -> np.ndarray:
+    """(N, C, H, W) labels of the tie groups (-1 elsewhere): the maxima of one tied window,
+    merged with those of every tied window that shares one (overlapping windows), so the
+    group's total is what its windows pass down."""
+    pw, stride = pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = shape
+    parent: dict[int, int] = {}
+
+    def root(k: int) -> int:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for n, c, i, j in zip(*np.nonzero(candidates.any(axis=-1)), strict=True):
+        members = [
+            ((n * C + c) * H + stride * i + k // pw) * W + stride * j + k % pw
+            for k in np.flatnonzero(candidates[n, c, i, j])
+        ]
+        for m in members[1:]:
+            parent[root(int(m))] = root(int(members[0]))
+    labels = np.full(N * C * H * W, -1)
+    roots = {k: root(k) for k in list(parent)}
+    ids = {r: g for g, r in enumerate(sorted(set(roots.values())))}
+    for k, r in roots.items():
+        labels[k] = ids[r]
+    return labels.reshape(shape)
+
+
+def max_pool_bounds(
+    x: np.ndarray, dout: np.ndarray, pool_param: dict, band: float, magnitude: np.ndarray | None = None
+) -> Kinks:
+    """Kinks of max pooling in x (N, C, H, W) under upstream ``dout`` (N, C, H', W'). A
+    window with a unique maximum passes its whole ``dout`` to it; a tied window may split it
+    among its tied maxima, each getting between 0 and ``dout`` with the shares adding up to
+    ``dout``: bounds per entry (absolute) and tie groups whose sums must be kept."""
+    windows = pool_windows(x, pool_param)
+    tied = tied_maxima(x, np.abs(x) if magnitude is None else magnitude, pool_param, band)
+    is_tied = tied.any(axis=-1, keepdims=True)
+    first = np.arange(windows.shape[-1]) == windows.argmax(axis=-1)[..., None]
+    u = dout[..., None]
+    low = np.where(is_tied, tied * np.minimum(u, 0), first * u)
+    high = np.where(is_tied, tied * np.maximum(u, 0), first * u)
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    return Kinks(
+        _spread_maxima(tied, x.shape, pool_param),
+        _scatter_add(low.reshape(*low.shape[:4], ph, pw), x.shape, stride),
+        _scatter_add(high.reshape(*high.shape[:4], ph, pw), x.shape, stride),
+        groups=_tie_groups(tied, x.shape, pool_param),
+    )
+
+
 def relu_pool_kinks(a: np.ndarray, magnitude: np.ndarray, pool_param: dict | None, band: float) -> np.ndarray:
     """Mask over pre-activations a (N, F, H', W') of relu(a), optionally max-pooled: ReLU
     inputs at 0, and the tied maxima of pooling windows with a positive maximum. A window
@@ -105,3 +169,42 @@ def conv_param_kinks(kinks: np.ndarray, x_shape: tuple[int, ...], w: np.ndarray,
     fields = np.broadcast_to(pixels, (*pixels.shape[:4], HH, WW))
     dx = spread(fields, x_shape, conv_param["stride"], conv_param["pad"])
     return {"x": dx, "w": dw, "b": filters}
+
+
+def conv_bounds(
+    x: np.ndarray, w: np.ndarray, conv_param: dict, masks: dict, low: np.ndarray, high: np.ndarray, relative: bool
+) -> dict[str, Kinks]:
+    """Kinks of x, w and b for a conv output gradient da (N, F, H', W') known to lie in
+    [low, high]: the backward is linear in da, so interval arithmetic on it (positive and
+    negative parts of x and w apart) gives each entry's exact range."""
+    pad, stride = conv_param["pad"], conv_param["stride"]
+    HH, WW = w.shape[2:]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = sliding_window_view(x_pad, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
+
+    def dw(xs: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.einsum("ncijhw,nfij->fchw", xs, v)
+
+    def dx(ws: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return _scatter_add(np.einsum("fchw,nfij->ncijhw", ws, v), x.shape, stride, pad)
+
+    xp, xm, wp, wm = np.maximum(cols, 0), np.minimum(cols, 0), np.maximum(w, 0), np.minimum(w, 0)
+    ranges = {
+        "x": (dx(wp, low) + dx(wm, high), dx(wp, high) + dx(wm, low)),
+        "w": (dw(xp, low) + dw(xm, high), dw(xp, high) + dw(xm, low)),
+        "b": (low.sum(axis=(0, 2, 3)), high.sum(axis=(0, 2, 3))),
+    }
+    return {k: Kinks(masks[k], lo, hi, relative=relative) for k, (lo, hi) in ranges.items()}
+
+
+def relu_pool_bounds(
+    a: np.ndarray, magnitude: np.ndarray, dout: np.ndarray, pool_param: dict, band: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Absolute range of da for relu(a) max-pooled under upstream ``dout``: the pool's range
+    in relu(a) (``max_pool_bounds``), times ReLU's slope, which is anywhere in [0, 1] at a
+    ReLU input near 0."""
+    pooled = max_pool_bounds(np.maximum(a, 0), dout, pool_param, band, magnitude)
+    near = near_zero(a, magnitude, band)
+    low = np.where(near, np.minimum(pooled.low, 0), np.where(a > 0, pooled.low, 0.0))
+    high = np.where(near, np.maximum(pooled.high, 0), np.where(a > 0, pooled.high, 0.0))
+    return low, high

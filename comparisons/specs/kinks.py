@@ -1,13 +1,74 @@
-"""Where the ops of assignment 1 are not differentiable, as gradient-entry masks.
+"""Where the ops of assignment 1 are not differentiable: gradient-entry masks and the values
+valid there.
 
 Each helper takes float64 arrays and a ``band``: a point counts as on the kink when it lies
 within ``band`` times the magnitude of the terms that formed it, since the implementation's
 own rounding (float32 especially) may put it on either side.
+
+Bounds. A kink is a term ``t * change`` of the gradient with ``t`` = 0 on one side and 1 on
+the other (ReLU's ``dout * 1[a > 0]``, a hinge margin's indicator); a valid subgradient takes
+any ``t`` in [0, 1]. The reference took ``t = 1[a > 0]`` (torch's ReLU and hinge pass nothing
+at exactly 0), so the valid values are the reference's plus an offset in ``choice_interval``;
+independent kinks add their intervals, and a linear map of the backward pass (``dW = X^T
+dscores``) maps the box of offsets by interval arithmetic, which is exact entry by entry.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from gradverify.core.comparison import UPSTREAM, Kinks
+from gradverify.core.sampling import Sample
+
+AMBIGUOUS = 64 * np.finfo(np.float64).eps
+"""A kinked value this small (relative to its terms) may have either sign in the torch
+reference, which sums in another order: its interval then allows both of the reference's
+choices."""
+
+
+def upstream(s: Sample, output: str) -> np.ndarray:
+    """The upstream gradient of ``output`` the reference was differentiated with: 0 when the
+    output is not differentiated (checked forward only), since it then adds nothing."""
+    return np.asarray(s.static.get(UPSTREAM, {}).get(output, 0.0), dtype=np.float64)
+
+
+def choice_interval(value: np.ndarray, magnitude: np.ndarray, change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets from the reference of the term ``t * change``, t in [0, 1], that the reference
+    took as ``t = 1[value > 0]``."""
+    took = (value > 0).astype(np.float64)
+    low, high = np.minimum(-took * change, (1 - took) * change), np.maximum(-took * change, (1 - took) * change)
+    either = (np.abs(value) <= AMBIGUOUS * magnitude) & (magnitude > 0)  # terms all 0: exactly 0
+    return np.where(either, -np.abs(change), low), np.where(either, np.abs(change), high)
+
+
+def linear_interval(A: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entrywise range of ``A @ v`` over ``low <= v <= high``."""
+    plus, minus = np.maximum(A, 0), np.minimum(A, 0)
+    return plus @ low + minus @ high, plus @ high + minus @ low
+
+
+def relu_bounds(a: np.ndarray, magnitude: np.ndarray, dout: np.ndarray, band: float) -> Kinks:
+    """Kinks of ``relu(a)`` in its input: at 0 any value between 0 and ``dout``."""
+    near = near_zero(a, magnitude, band)
+    low, high = choice_interval(a, magnitude, np.where(near, dout, 0.0))
+    return Kinks(near, low, high, relative=True)
+
+
+def hinge_bounds(
+    scores: np.ndarray, magnitude: np.ndarray, y: np.ndarray, delta: float, band: float, weight: float
+) -> Kinks:
+    """Kinks of a hinge loss ``weight * sum_{j != y_i} max(0, s_ij - s_iy + delta)`` in its
+    scores (N, C): a margin at 0 adds ``t * weight`` to s_ij's gradient and takes it from
+    s_iy's, so the correct-class entry collects the intervals of every kinked margin of its row."""
+    rows = np.arange(len(y))
+    near = hinge_margins(scores, magnitude, y, delta, band)
+    margins = scores - scores[rows, y][:, None] + delta
+    size = magnitude + magnitude[rows, y][:, None] + abs(delta)
+    low, high = choice_interval(margins, size, np.where(near, weight, 0.0))
+    mask = near.copy()
+    mask[rows, y] |= near.any(axis=1)
+    low[rows, y], high[rows, y] = -high.sum(axis=1), -low.sum(axis=1)
+    return Kinks(mask, low, high, relative=True)
 
 
 def near_zero(value: np.ndarray, magnitude: np.ndarray, band: float) -> np.ndarray:
@@ -70,3 +131,42 @@ def mlp_param_kinks(
             masks[f"W{below}"][:] = True
             masks[f"b{below}"][:] = True
     return masks
+
+
+def mlp_bounds(
+    X: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray], hidden_layers: int, reg: float, band: float
+) -> dict[str, Kinks]:
+    """Kinks of an MLP's parameter gradients under mean softmax cross-entropy plus
+    ``0.5 * reg * sum W^2``: the masks of ``mlp_param_kinks`` and absolute bounds from the
+    backward pass in interval arithmetic, where a ReLU input near 0 passes any fraction in
+    [0, 1] of its gradient. Below a kink the intervals of several kinks are combined entry by
+    entry, so they may be wider than the true range, never narrower."""
+    masks = mlp_param_kinks(X, params, hidden_layers, band)
+    h = X.reshape(len(X), -1)
+    inputs, slopes = [], []
+    for i in range(1, hidden_layers + 1):
+        a, magnitude = linear_scores(h, params[f"W{i}"])
+        a, magnitude = a + params[f"b{i}"], magnitude + np.abs(params[f"b{i}"])
+        near = near_zero(a, magnitude, band)
+        inputs.append(h)
+        slopes.append((np.where(near, 0.0, a > 0), np.where(near, 1.0, a > 0)))
+        h = np.maximum(a, 0)
+    inputs.append(h)
+    scores = h @ params[f"W{hidden_layers + 1}"] + params[f"b{hidden_layers + 1}"]
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    low = high = p / len(y)
+    bounds = {}
+    for i in range(hidden_layers + 1, 0, -1):
+        W = params[f"W{i}"]
+        dW = linear_interval(inputs[i - 1].T, low, high)
+        bounds[f"W{i}"] = Kinks(masks[f"W{i}"], dW[0] + reg * W, dW[1] + reg * W)
+        bounds[f"b{i}"] = Kinks(masks[f"b{i}"], low.sum(axis=0), high.sum(axis=0))
+        if i > 1:
+            dh_low, dh_high = linear_interval(W, low.T, high.T)
+            off, on = slopes[i - 2]
+            # [dh_low, dh_high] times a slope in [off, on] (both 0 or 1)
+            ends = [s * d for s in (off, on) for d in (dh_low.T, dh_high.T)]
+            low, high = np.minimum.reduce(ends), np.maximum.reduce(ends)
+    return bounds

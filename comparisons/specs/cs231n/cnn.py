@@ -100,7 +100,7 @@ SPECS = (
         outputs={"loss": ONE, "scores": None},
         wrt=PARAMS,
         edge_cases=(N1, ONE_BY_ONE, TIES),
-        kinks=kinks,
+        kinks=kinks,  # mask only (any value at a kink): no bound through conv, pool and softmax yet
         description="conv - relu - 2x2 max pool - affine - relu - affine - softmax, 0.5 * reg * sum(W^2)",
     ),
 )

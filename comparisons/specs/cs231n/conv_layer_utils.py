@@ -9,10 +9,12 @@ import numpy as np
 import gradverify.impl.cs231n.conv_layer_utils as impl
 import gradverify.reference.cs231n.conv_layer_utils as ref
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.comparison import Kinks
 from gradverify.core.sampling import N1, TIES, Sample, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
-from gradverify.specs.conv_kinks import conv2d, conv_param_kinks, relu_pool_kinks
+from gradverify.specs.conv_kinks import conv2d, conv_bounds, conv_param_kinks, relu_pool_bounds, relu_pool_kinks
 from gradverify.specs.cs231n.conv_layers import ONE_BY_ONE, STRIDE2, conv_sample
+from gradverify.specs.kinks import relu_bounds, upstream
 
 COURSE = "course"
 """The course's block: 3x3 filters, stride 1, pad 1, then a 2x2 pool with stride 2."""
@@ -51,10 +53,17 @@ def conv_relu_pool_sample(rng: np.random.Generator, case: str) -> Sample:
     return s
 
 
-def _kinks(s: Sample, band: float, pooled: bool) -> dict[str, np.ndarray]:
-    a, magnitude = conv2d(s["x"], s["w"], s["b"], s["conv_param"])
+def _kinks(s: Sample, band: float, pooled: bool) -> dict[str, Kinks]:
+    x, w, conv_param = s["x"], s["w"], s["conv_param"]
+    a, magnitude = conv2d(x, w, s["b"], conv_param)
+    dout = upstream(s, "out")
     near = relu_pool_kinks(a, magnitude, s["pool_param"] if pooled else None, band)
-    return conv_param_kinks(near, s["x"].shape, s["w"], s["conv_param"])
+    masks = conv_param_kinks(near, x.shape, w, conv_param)
+    if pooled:
+        low, high = relu_pool_bounds(a, magnitude, dout, s["pool_param"], band)
+        return conv_bounds(x, w, conv_param, masks, low, high, relative=False)
+    da = relu_bounds(a, magnitude, dout, band)
+    return conv_bounds(x, w, conv_param, masks, da.low, da.high, relative=True)
 
 
 SPECS = (

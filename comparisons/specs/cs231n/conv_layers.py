@@ -12,7 +12,8 @@ from gradverify.core.adapters import ForwardBackward
 from gradverify.core.conventions import Convention
 from gradverify.core.sampling import N1, TIES, Sample, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
-from gradverify.specs.conv_kinks import max_pool_kinks
+from gradverify.specs.conv_kinks import max_pool_bounds
+from gradverify.specs.kinks import upstream
 
 POOL_ASSIGNED = Convention(
     "pool_assigned",
@@ -142,7 +143,7 @@ SPECS = (
         outputs={"out": RANDOM_UPSTREAM},
         wrt=("x",),
         edge_cases=(N1, C1, TIES, NON_SQUARE, TILED),
-        kinks=lambda s, band: {"x": max_pool_kinks(s["x"], s["pool_param"], band)},
+        kinks=lambda s, band: {"x": max_pool_bounds(s["x"], upstream(s, "out"), s["pool_param"], band)},
         description="max pooling without padding; ties route the gradient to the first maximum",
         conventions=(POOL_ASSIGNED,),
     ),

@@ -20,7 +20,7 @@ from gradverify.core.model_state import set_running_stats
 from gradverify.core.sampling import C2, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.cs231n.normalization import bias_before_batchnorm, norm_relu_inputs, scale_shift
-from gradverify.specs.kinks import mlp_param_kinks, near_zero
+from gradverify.specs.kinks import mlp_bounds, near_zero
 
 DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
 
@@ -58,7 +58,7 @@ def _spec(name: str, cls, hidden: int, init, doc: str) -> OpSpec:
         outputs={"loss": ONE, "scores": None},
         wrt=params,
         edge_cases=(N1, C2, TIES),
-        kinks=lambda s, band: mlp_param_kinks(s["X"], {p: s[p] for p in params}, hidden, band),
+        kinks=lambda s, band: mlp_bounds(s["X"], s["y"], {p: s[p] for p in params}, hidden, s["reg"], band),
         description=doc,
     )
 
@@ -220,6 +220,7 @@ def _net_spec(name: str, normalization: str | None, dropout: bool, edge_cases: t
         outputs={"loss": ONE, "scores": None},
         wrt=_net_params(hidden, normalization),
         edge_cases=edge_cases,
+        # mask only (any value at a kink): kinks.mlp_bounds does not model normalization or dropout
         kinks=lambda s, band: _net_kinks(s, band, hidden, normalization, dropout),
         # every quantity, not just db1 and db2: in integer-valued ties cases the batchnorm
         # gradients (dbeta1, ...) are sums over the batch that cancel to near zero, and float32

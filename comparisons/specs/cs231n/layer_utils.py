@@ -7,22 +7,35 @@ import numpy as np
 import gradverify.impl.cs231n.layer_utils as impl
 import gradverify.reference.cs231n.layer_utils as ref
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.comparison import Kinks
 from gradverify.core.sampling import D1, N1, TIES, Sample
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.cs231n.layers import affine_sample
-from gradverify.specs.kinks import relu_stack
+from gradverify.specs.kinks import linear_interval, linear_scores, relu_bounds, upstream
 
 
-def affine_relu_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
+def affine_relu_kinks(s: Sample, band: float) -> dict[str, Kinks]:
     x, w, b = s["x"], s["w"], s["b"]
-    (near,) = relu_stack(x, [w], [b], band)
-    # a kink at (i, m) changes row i of dx, column m of dw and entry m of db
+    h = x.reshape(len(x), -1)
+    a, magnitude = linear_scores(h, w)
+    da = relu_bounds(a + b, magnitude + np.abs(b), upstream(s, "out"), band)
+    near = da.mask
+    # a kink at (i, m) changes row i of dx, column m of dw and entry m of db; the offsets of
+    # da map through the backward's linear maps dx = da w^T, dw = x^T da, db = sum_i da
     units = near.any(axis=0)
-    dx = np.zeros(x.shape, dtype=bool)
+    dx = np.zeros(h.shape, dtype=bool)
     dx[near.any(axis=1)] = True
     dw = np.zeros(w.shape, dtype=bool)
     dw[:, units] = True
-    return {"x": dx, "w": dw, "b": units}
+    dx_low, dx_high = linear_interval(w, da.low.T, da.high.T)
+    dw_low, dw_high = linear_interval(h.T, da.low, da.high)
+    ones = np.ones((1, len(h)))
+    db_low, db_high = linear_interval(ones, da.low, da.high)
+    return {
+        "x": Kinks(dx.reshape(x.shape), dx_low.T.reshape(x.shape), dx_high.T.reshape(x.shape), relative=True),
+        "w": Kinks(dw, dw_low, dw_high, relative=True),
+        "b": Kinks(units, db_low[0], db_high[0], relative=True),
+    }
 
 
 SPECS = (

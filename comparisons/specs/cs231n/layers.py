@@ -6,9 +6,10 @@ import numpy as np
 
 import gradverify.impl.cs231n.layers as impl
 import gradverify.reference.cs231n.layers as ref
+from gradverify.core.comparison import Kinks
 from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, LARGE, N1, TIES, Sample, dims, labels, values
-from gradverify.specs.kinks import hinge_margins, near_zero
+from gradverify.specs.kinks import hinge_bounds, relu_bounds, upstream
 
 
 def affine_sample(rng: np.random.Generator, case: str) -> Sample:
@@ -43,17 +44,13 @@ def scores_sample(rng: np.random.Generator, case: str) -> Sample:
     return Sample({"x": x, "y": labels(rng, n, c)})
 
 
-def relu_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
-    return {"x": near_zero(s["x"], np.abs(s["x"]), band)}
+def relu_kinks(s: Sample, band: float) -> dict[str, Kinks]:
+    return {"x": relu_bounds(s["x"], np.abs(s["x"]), upstream(s, "out"), band)}
 
 
-def svm_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
-    x, y = s["x"], s["y"]
-    near = hinge_margins(x, np.abs(x), y, 1.0, band)
-    # the correct-class entry of a row collects every margin of that row
-    mask = near.copy()
-    mask[np.arange(len(y)), y] |= near.any(axis=1)
-    return {"x": mask}
+def svm_kinks(s: Sample, band: float) -> dict[str, Kinks]:
+    x = s["x"]
+    return {"x": hinge_bounds(x, np.abs(x), s["y"], 1.0, band, weight=1.0 / len(x))}
 
 
 SPECS = (

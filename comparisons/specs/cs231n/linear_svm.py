@@ -7,11 +7,12 @@ import numpy as np
 import gradverify.impl.cs231n.linear_svm as impl
 import gradverify.reference.cs231n.linear_svm as ref
 from gradverify.core.adapters import LossGrad
+from gradverify.core.comparison import Kinks
 from gradverify.core.declare import op
 from gradverify.core.sampling import C2, D1, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import OpSpec
 from gradverify.specs.cs231n.editions import LINEAR_REG
-from gradverify.specs.kinks import classes_touched, hinge_margins, linear_scores
+from gradverify.specs.kinks import classes_touched, hinge_bounds, hinge_margins, linear_interval, linear_scores
 
 EDGES = (N1, C2, D1, TIES)
 ARGS = ("W", "X", "y", "reg")
@@ -31,12 +32,18 @@ def _sampler(random_delta: bool):
     return sample
 
 
-def _hinge_kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
-    scores, magnitude = linear_scores(s["X"], s["W"])
-    near = hinge_margins(scores, magnitude, s["y"], s["delta"], band)
-    mask = np.zeros(s["W"].shape, dtype=bool)
-    mask[:, classes_touched(near, s["y"])] = True
-    return {"W": mask}
+def _hinge_kinks(s: Sample, band: float, per_class: bool = False) -> dict[str, Kinks]:
+    """dW = X^T dscores: the score bounds of each kinked margin, mapped through X^T. Every
+    loss here averages over N (and ``per_class`` over the C - 1 incorrect classes too)."""
+    X, W, y = s["X"], s["W"], s["y"]
+    scores, magnitude = linear_scores(X, W)
+    weight = 1.0 / (len(X) * (W.shape[1] - 1 if per_class else 1))
+    on_scores = hinge_bounds(scores, magnitude, y, s["delta"], band, weight)
+    near = hinge_margins(scores, magnitude, y, s["delta"], band)
+    mask = np.zeros(W.shape, dtype=bool)
+    mask[:, classes_touched(near, y)] = True
+    low, high = linear_interval(X.T, on_scores.low, on_scores.high)
+    return {"W": Kinks(mask, low, high, relative=True)}
 
 
 def _spec(
@@ -89,6 +96,7 @@ SPECS = (
         {"vectorized": impl.svm_loss_class_mean},
         ref.svm_loss_class_mean,
         random_delta=True,
+        kinks=lambda s, band: _hinge_kinks(s, band, per_class=True),
         doc="hinge averaged over the C - 1 incorrect classes instead of summed",
     ),
     _spec(

@@ -7,9 +7,10 @@ import numpy as np
 import gradverify.impl.cs231n.matrix_example as impl
 import gradverify.reference.cs231n.matrix_example as ref
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.comparison import Kinks
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
-from gradverify.specs.kinks import relu_stack
+from gradverify.specs.kinks import linear_interval, linear_scores, relu_bounds, upstream
 
 
 def sample(rng: np.random.Generator, case: str) -> Sample:
@@ -23,14 +24,24 @@ def sample(rng: np.random.Generator, case: str) -> Sample:
     )
 
 
-def kinks(s: Sample, band: float) -> dict[str, np.ndarray]:
+def kinks(s: Sample, band: float) -> dict[str, Kinks]:
+    """A kink at z1[i, m] adds t * dh1[i, m] to dz1 (dh1 = 2 u y_hat W2^T is continuous there),
+    so row i of dX and column m of dW1 move; dW2 = h1^T dy_hat does not (h1 is 0 either way)."""
     X, W1, W2 = s["X"], s["W1"], s["W2"]
-    (near,) = relu_stack(X, [W1], [np.zeros(W1.shape[1])], band)
+    z1, magnitude = linear_scores(X, W1)
+    dh1 = 2 * upstream(s, "loss") * (np.maximum(z1, 0) @ W2) @ W2.T
+    dz1 = relu_bounds(z1, magnitude, dh1, band)
+    near = dz1.mask
     dX = np.zeros(X.shape, dtype=bool)
     dX[near.any(axis=1)] = True
     dW1 = np.zeros(W1.shape, dtype=bool)
     dW1[:, near.any(axis=0)] = True
-    return {"X": dX, "W1": dW1, "W2": np.zeros(W2.shape, dtype=bool)}
+    dX_low, dX_high = linear_interval(W1, dz1.low.T, dz1.high.T)
+    return {
+        "X": Kinks(dX, dX_low.T, dX_high.T, relative=True),
+        "W1": Kinks(dW1, *linear_interval(X.T, dz1.low, dz1.high), relative=True),
+        "W2": Kinks(np.zeros(W2.shape, dtype=bool)),
+    }
 
 
 SPECS = (

@@ -329,6 +329,7 @@ SPECS = (
         outputs=BN_OUTPUTS,
         wrt=("x", "w", "b", "gamma", "beta"),
         edge_cases=(TIES,),
+        # mask only (any value at a kink): no bound through the normalization backward yet
         kinks=lambda s, band: affine_norm_kinks(s, band, "batchnorm"),
         deviations=(bias_before_batchnorm("b"),),
         description="affine - train-mode batchnorm - ReLU (db is 0: the batch mean absorbs b)",
@@ -354,6 +355,7 @@ SPECS = (
         outputs={"out": RANDOM_UPSTREAM},
         wrt=("x", "w", "b", "gamma", "beta"),
         edge_cases=(N1, TIES),
+        # mask only (any value at a kink): no bound through the normalization backward yet
         kinks=lambda s, band: affine_norm_kinks(s, band, "layernorm"),
         description="affine - layernorm - ReLU",
     ),
