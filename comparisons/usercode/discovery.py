@@ -61,6 +61,32 @@ def course_names(specs: tuple[OpSpec, ...] | list[OpSpec]) -> list[str]:
     return sorted({s.name for spec in specs for v in spec.variants for s in slots(v.adapter)})
 
 
+def course_specs(
+    courses: Mapping[str, tuple[OpSpec, ...]], chosen: str | None, found: list[str], mapping: Mapping[str, str]
+) -> tuple[tuple[OpSpec, ...], str | None]:
+    """The ops to match a submission against: the ``chosen`` course's (``all``: every one), or
+    the course whose names the submission defines most (with a note); every course when none
+    or several lead."""
+    if chosen:
+        return (
+            tuple(s for specs in courses.values() for s in specs) if chosen not in courses else courses[chosen]
+        ), None
+    names = set(found) | set(mapping)
+    scores = {c: len(names & ({s.name for s in specs} | set(course_names(specs)))) for c, specs in courses.items()}
+    best = max(scores.values(), default=0)
+    leaders = [c for c, n in scores.items() if n == best]
+    if best == 0 or len(leaders) > 1:
+        everything = tuple(s for specs in courses.values() for s in specs)
+        tied = f" (names of {', '.join(leaders)} equally)" if best else ""
+        return everything, (
+            f"course not detected{tied}: checked against every course; choose one with --course" if best else None
+        )
+    detected = leaders[0]
+    # the first course is the default of every command, so naming it would only add noise
+    note = None if detected == next(iter(courses)) else f"course detected from the names it defines: {detected}"
+    return courses[detected], note
+
+
 Made = tuple[Variant, dict[str, Any] | None]
 """A planned variant, and the outputs to compare when they differ from the op's."""
 

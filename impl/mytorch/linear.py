@@ -9,6 +9,8 @@ Bias layout differs by edition:
 - HW4P1 (S25, "Changed from (out_features, 1) to match PyTorch"): b and dLdb of shape
   (C_out,), A of shape (*, C_in) with any leading dimensions, plus init_weights(W, b).
 flat_bias=True selects the second layout. Leading dimensions work in both.
+S23's handout divided dLdW and dLdb by N here (its cross-entropy backward did not);
+edition="S23" does the same.
 """
 
 from __future__ import annotations
@@ -24,18 +26,24 @@ class Linear:
     - After backward: dLdW (C_out, C_in), dLdb (shape of b), dLdA (shape of A).
     """
 
-    def __init__(self, in_features: int, out_features: int, debug: bool = False, *, flat_bias: bool = False):
+    def __init__(
+        self, in_features: int, out_features: int, debug: bool = False, *, flat_bias: bool = False, edition: str = "S24"
+    ):
         """
         Inputs:
         - in_features: C_in.
         - out_features: C_out.
         - debug: kept for the handout's signature; dLdA is stored either way.
         - flat_bias: b of shape (C_out,) instead of (C_out, 1).
+        - edition: "S23" averages dLdW and dLdb over the N rows of A; "S24" (and later) does not.
         """
         self.in_features = in_features
         self.out_features = out_features
         self.debug = debug
         self.flat_bias = flat_bias
+        if edition not in ("S23", "S24"):
+            raise ValueError(f"edition must be 'S23' or 'S24', got {edition!r}")
+        self.edition = edition
         self.W = np.zeros((out_features, in_features))
         self.b = np.zeros(out_features) if flat_bias else np.zeros((out_features, 1))
 
@@ -69,5 +77,7 @@ class Linear:
         A2 = self.A.reshape(-1, self.in_features)
         self.dLdW = G.T @ A2
         self.dLdb = G.sum(axis=0).reshape(self.b.shape)
+        if self.edition == "S23":
+            self.dLdW, self.dLdb = self.dLdW / self.N, self.dLdb / self.N
         self.dLdA = dLdZ @ self.W
         return self.dLdA

@@ -15,6 +15,12 @@ import numpy as np
 
 
 class MSELoss:
+    def __init__(self, edition: str = "S24"):
+        """edition "S23": L = SSE / (2 N C), dLdA = (A - Y) / (N C) (half of S24's both)."""
+        if edition not in ("S23", "S24"):
+            raise ValueError(f"edition must be 'S23' or 'S24', got {edition!r}")
+        self.edition = edition
+
     def forward(self, A: np.ndarray, Y: np.ndarray) -> np.floating:
         """
         Inputs:
@@ -26,14 +32,22 @@ class MSELoss:
         """
         self.A, self.Y = A, Y
         self.N, self.C = A.shape
-        return np.sum((A - Y) ** 2) / (self.N * self.C)
+        half = 0.5 if self.edition == "S23" else 1.0
+        return half * np.sum((A - Y) ** 2) / (self.N * self.C)
 
     def backward(self) -> np.ndarray:
         """Returns dLdA of shape (N, C)."""
-        return 2 * (self.A - self.Y) / (self.N * self.C)
+        factor = 1 if self.edition == "S23" else 2
+        return factor * (self.A - self.Y) / (self.N * self.C)
 
 
 class CrossEntropyLoss:
+    def __init__(self, edition: str = "S24"):
+        """edition "S23": backward returns softmax(A) - Y, without the 1/N of the mean."""
+        if edition not in ("S23", "S24"):
+            raise ValueError(f"edition must be 'S23' or 'S24', got {edition!r}")
+        self.edition = edition
+
     def forward(self, A: np.ndarray, Y: np.ndarray) -> np.floating:
         """
         Inputs:
@@ -53,4 +67,4 @@ class CrossEntropyLoss:
 
     def backward(self) -> np.ndarray:
         """Returns dLdA of shape (N, C)."""
-        return (self.softmax - self.Y) / self.N
+        return (self.softmax - self.Y) / (1 if self.edition == "S23" else self.N)
