@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
+import gradverify.impl.dls.cnn as cnn
 import gradverify.impl.dls.deep_nn as nn
 import gradverify.impl.dls.optimization as opt
 import gradverify.impl.dls.regularization as reg
+import gradverify.impl.dls.rnn as rnn
 from bugzoo import Mutant
 from gradverify.specs.registry import select
 
@@ -183,5 +187,108 @@ MUTANTS = (
         _adapter("dls.adam", fn=update_parameters_with_adam_no_correction),
         ("parameters.W1",),
         diagnosis=("forward_mismatch",),
+    ),  # fmt: skip
+)
+
+
+# --- courses 4 and 5 ------------------------------------------------------------------------
+
+
+def conv_backward_dW_unsummed_over_batch(dZ, cache):
+    dA_prev, dW, db = cnn.conv_backward(dZ, cache)
+    return dA_prev, dW / dZ.shape[0], db  # averaged over m: the course's conv has no 1/m
+
+
+def pool_backward_max_to_first(dA, cache, mode="max"):
+    # routes each window's gradient to its top-left entry instead of its maximum
+    A_prev, hparameters = cache
+    stride = hparameters["stride"]
+    out = np.zeros_like(A_prev)
+    for h in range(dA.shape[1]):
+        for w in range(dA.shape[2]):
+            out[:, h * stride, w * stride, :] += dA[:, h, w, :]
+    return out
+
+
+def pool_backward_average_not_divided(dA, cache, mode="average"):
+    f = cache[1]["f"]
+    return cnn.pool_backward(dA, cache, mode) * (f * f)
+
+
+def rnn_cell_backward_no_tanh_prime(da_next, cache):
+    a_next, a_prev, xt, p = cache
+    return {"dxt": p["Wax"].T @ da_next, "da_prev": p["Waa"].T @ da_next, "dWax": da_next @ xt.T,
+            "dWaa": da_next @ a_prev.T, "dba": da_next.sum(axis=1, keepdims=True)}  # fmt: skip
+
+
+def rnn_backward_no_carry(da, caches):
+    # each step sees only its own da: the gradient flowing back through a_prev is dropped
+    cell_caches, x = caches
+    grads = {"dx": np.zeros_like(x), "da0": None, "dWax": 0, "dWaa": 0, "dba": 0}
+    for t in reversed(range(da.shape[2])):
+        g = rnn.rnn_cell_backward(da[:, :, t], cell_caches[t])
+        grads["dx"][:, :, t] = g["dxt"]
+        grads["da0"] = g["da_prev"]
+        for k in ("dWax", "dWaa", "dba"):
+            grads[k] = grads[k] + g[k]
+    return grads
+
+
+def lstm_cell_backward_dc_prev_missing_forget(da_next, dc_next, cache):
+    grads = rnn.lstm_cell_backward(da_next, dc_next, cache)
+    ft = cache[4]
+    return {**grads, "dc_prev": grads["dc_prev"] / ft}
+
+
+def lstm_backward_2017_no_carry(da, caches):
+    return rnn.lstm_backward(da, caches, carry_state=False)
+
+
+MUTANTS += (
+    Mutant(
+        "dls.conv",
+        "dW_averaged",
+        _adapter("dls.conv", backward_fn=conv_backward_dW_unsummed_over_batch),
+        ("dW",),
+        diagnosis=("grad_scale",),
+    ),  # fmt: skip
+    Mutant(
+        "dls.pool_max",
+        "to_first",
+        _adapter("dls.pool_max", backward_fn=pool_backward_max_to_first),
+        ("dA_prev",),
+        diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "dls.pool_average",
+        "not_divided",
+        _adapter("dls.pool_average", backward_fn=pool_backward_average_not_divided),
+        ("dA_prev",),
+        diagnosis=("grad_scale",),
+    ),  # fmt: skip
+    Mutant(
+        "dls.rnn_cell",
+        "no_tanh_prime",
+        _adapter("dls.rnn_cell", backward_fn=rnn_cell_backward_no_tanh_prime),
+        ("dxt", "dWax"),
+        diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "dls.rnn", "no_carry", _adapter("dls.rnn", backward_fn=rnn_backward_no_carry), ("dWaa",), diagnosis=GRADIENT
+    ),  # fmt: skip
+    Mutant(
+        "dls.lstm_cell",
+        "dc_prev_without_forget",
+        _adapter("dls.lstm_cell", backward_fn=lstm_cell_backward_dc_prev_missing_forget),
+        ("dc_prev",),
+        diagnosis=GRADIENT,
+    ),  # fmt: skip
+    # the 2017-2020 notebooks' expected values: not the gradient, so a named failure
+    Mutant(
+        "dls.lstm",
+        "2017_no_carry",
+        _adapter("dls.lstm", backward_fn=lstm_backward_2017_no_carry),
+        ("dWf",),
+        diagnosis=GRADIENT,
     ),  # fmt: skip
 )

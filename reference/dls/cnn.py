@@ -23,8 +23,9 @@ def conv_single_step(a_slice_prev: Tensor, W: Tensor, b: Tensor) -> Tensor:
 
 def conv_forward(A_prev: Tensor, W: Tensor, b: Tensor, stride: int, pad: int) -> Tensor:
     """A_prev (m, H, W, C_prev), W (f, f, C_prev, C), b (1, 1, 1, C) -> Z (m, n_H, n_W, C)."""
-    x = A_prev.permute(0, 3, 1, 2)  # NHWC -> NCHW
-    w = W.permute(3, 2, 0, 1)  # (f, f, C_prev, C) -> (C, C_prev, f, f)
+    # contiguous: torch's CPU convolution backward rejects permuted (strided) weights
+    x = A_prev.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
+    w = W.permute(3, 2, 0, 1).contiguous()  # (f, f, C_prev, C) -> (C, C_prev, f, f)
     z = F.conv2d(x, w, b.reshape(-1), stride=stride, padding=pad)
     return z.permute(0, 2, 3, 1)
 

@@ -7,17 +7,21 @@ import dataclasses
 
 from gradverify.core.roles import Roles
 from gradverify.core.spec import OpSpec
-from gradverify.specs.dls import deep_nn, optimization, regularization
+from gradverify.specs.dls import cnn, deep_nn, optimization, regularization, rnn
 
-MODULES = (deep_nn, regularization, optimization)
+MODULES = (deep_nn, regularization, optimization, cnn, rnn)
 
 ROLES = Roles(batch=("X", "A_prev", "Z"), batch_axis=1, reg="lambd")
 """Column-major data: examples are the columns (axis 1) of X, A_prev and Z; lambd is the L2
 strength."""
+BY_FAMILY = {
+    cnn.FAMILY: Roles(batch=("A_prev",)),  # channels-last images, examples first
+    rnn.FAMILY: Roles(batch=("xt", "x"), batch_axis=1),
+}
 
 
 def with_roles(spec: OpSpec) -> OpSpec:
-    return spec if spec.roles != Roles() else dataclasses.replace(spec, roles=ROLES)
+    return spec if spec.roles != Roles() else dataclasses.replace(spec, roles=BY_FAMILY.get(spec.family, ROLES))
 
 
 SPECS: tuple[OpSpec, ...] = tuple(with_roles(spec) for module in MODULES for spec in module.SPECS)
