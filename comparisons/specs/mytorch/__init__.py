@@ -7,9 +7,9 @@ import dataclasses
 
 from gradverify.core.roles import Roles
 from gradverify.core.spec import OpSpec
-from gradverify.specs.mytorch import layers
+from gradverify.specs.mytorch import cnn, layers, sequence
 
-MODULES = (layers,)
+MODULES = (layers, cnn, sequence)
 
 ROLES = Roles(batch=("A", "Z"), batch_first=("a", "z"))
 """Row-major data as in torch: A and Z are (N, C), examples on axis 0."""
