@@ -120,6 +120,7 @@ class LayerObject:
     upstream 1. ``derivative=True`` is the style whose ``backward()`` returns the elementwise
     derivative dA/dZ (MyTorch S23 activations): the gradient is upstream * derivative.
     ``state`` maps outputs to attributes read after the forward (``running_M``);
+    ``forward_kwargs`` are passed to ``forward`` when it takes them (``eval=True``);
     ``backward_args`` names further inputs of ``backward`` (RNNCell's ``h_t``), from the
     outputs or the sample. Without ``differentiate`` the op is checked forward only.
     """
@@ -131,7 +132,7 @@ class LayerObject:
     returns: tuple[str, ...] = ()
     grad_attrs: Mapping[str, str] = field(default_factory=dict)
     output: str = "out"
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    forward_kwargs: Mapping[str, Any] = field(default_factory=dict)
     state: Mapping[str, str] = field(default_factory=dict)
     backward_args: tuple[str, ...] = ()
     upstream: bool = True
@@ -147,7 +148,7 @@ class LayerObject:
 
     def _forward(self, sample: Sample) -> tuple[Any, dict[str, Any]]:
         layer = self._layer(sample)
-        out = layer.forward(*(sample[a] for a in self.args), **accepted(layer.forward, self.kwargs))
+        out = layer.forward(*(sample[a] for a in self.args), **accepted(layer.forward, self.forward_kwargs))
         outputs = {self.output: out}
         for name, path in self.state.items():
             try:
@@ -197,8 +198,8 @@ class CourseForwardBackward:
     """``forward_fn(*args) -> (out..., cache)`` and ``backward_fn(*douts, cache) -> grads``.
 
     ``pack`` builds dict arguments from sample entries (``{"parameters": ("Wax", ...)}``);
-    ``grad_keys`` maps an input to the key of its gradient when ``backward_fn`` returns a dict
-    (``"xt" -> "dxt"``), otherwise the gradients of ``wrt`` come in order. Only the outputs that
+    When ``backward_fn`` returns a dict, the gradient of input ``x`` is its ``"dx"`` entry or
+    ``grad_keys[x]``; otherwise the gradients of ``wrt`` come in order. Only the outputs that
     have an upstream gradient are passed back (``rnn_backward(da, caches)`` ignores ``y``).
     ``options`` go to ``backward_fn`` when it takes them (an edition's switch).
     """
@@ -209,7 +210,7 @@ class CourseForwardBackward:
     wrt: tuple[str, ...]
     output: tuple[str, ...] = ("out",)
     pack: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    grad_keys: Mapping[str, str] | None = None
+    grad_keys: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     scale: Scale = None
 
@@ -226,7 +227,7 @@ class CourseForwardBackward:
             return Outcome(_unscale(outputs, self.scale, sample), {})
         douts = [upstream[name] for name in self.output if name in upstream]
         result = self.backward_fn(*douts, cache, **accepted(self.backward_fn, self.options))
-        if self.grad_keys is not None:
+        if isinstance(result, Mapping):
             grads = _from_dict(result, self.grad_keys, self.wrt, self.backward_fn)
         else:
             if len(self.wrt) == 1 and not isinstance(result, tuple):

@@ -163,6 +163,8 @@ class SubmissionCheck:
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
         self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
+        if not options.ops:  # one edition per op unless --ops names another
+            self.plan.specs = [discovery.first_edition(s, self.plan.notes) for s in self.plan.specs]
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         return self.plan
 

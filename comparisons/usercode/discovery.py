@@ -87,6 +87,27 @@ def course_specs(
     return courses[detected], note
 
 
+def first_edition(spec: OpSpec, notes: list[str]) -> OpSpec:
+    """``spec`` with one variant where its variants are editions of a course (dls, mytorch)
+    calling the same user code under other conventions (S23 and S24 scaling): the first, the
+    course's latest, is checked and the others are named in ``notes``. CS231n ops (bare names)
+    keep every variant."""
+    if "." not in spec.name or len(spec.variants) < 2:
+        return spec
+    first = _bound(spec.variants[0])
+    editions = [v for v in spec.variants[1:] if _bound(v) == first]
+    if not editions:
+        return spec
+    others = ", ".join(f"{spec.name}:{v.name}" for v in editions)
+    notes.append(f"{spec.name}: checked as edition {spec.variants[0].name}; for another, --ops {others}")
+    return spec.with_variants(*(v for v in spec.variants if v not in editions))
+
+
+def _bound(variant: Variant) -> str:
+    fields = getattr(variant.adapter, "fields", {})
+    return str(sorted((k, str(v)) for k, v in fields.items() if isinstance(v, dict) and "$target" in v))
+
+
 Made = tuple[Variant, dict[str, Any] | None]
 """A planned variant, and the outputs to compare when they differ from the op's."""
 

@@ -123,7 +123,7 @@ def _batchnorm(evaluate: bool) -> LayerObject:
         ("Z",),
         {"BW": "dLdBW", "Bb": "dLdBb"},
         output="BZ",
-        kwargs={"eval": evaluate},
+        forward_kwargs={"eval": evaluate},
         state={} if evaluate else {"next_running_M": "running_M", "next_running_V": "running_V"},
     )
 
