@@ -184,6 +184,9 @@ class LayerObject:
     def forward(self, sample: Sample) -> dict[str, Any]:
         return _unscale(self._forward(sample)[1], self.scale, sample)
 
+    def code(self) -> dict[str, Callable]:
+        return {"cls": self.cls}
+
     def function_for(self, quantity: str) -> str:
         forward = quantity == self.output or quantity in self.state
         return f"{self.primary}.{'forward' if forward else 'backward'}"
@@ -237,6 +240,9 @@ class CourseForwardBackward:
 
     def forward(self, sample: Sample) -> dict[str, Any]:
         return _unscale(self._forward(sample)[0], self.scale, sample)
+
+    def code(self) -> dict[str, Callable]:
+        return {k: v for k, v in (("forward_fn", self.forward_fn), ("backward_fn", self.backward_fn)) if v is not None}
 
     def function_for(self, quantity: str) -> str:
         forward = quantity in self.output or self.backward_fn is None
@@ -297,6 +303,10 @@ class CostPipeline:
     def forward(self, sample: Sample) -> dict[str, Any]:
         return _unscale(self._forward(sample)[0], self.scale, sample)
 
+    def code(self) -> dict[str, Callable]:
+        fns = (("forward_fn", self.forward_fn), ("cost_fn", self.cost_fn), ("backward_fn", self.backward_fn))
+        return {k: v for k, v in fns if v is not None}
+
     def function_for(self, quantity: str) -> str:
         if quantity == "cost":
             return _name(self.cost_fn)
@@ -345,6 +355,9 @@ class DictUpdate:
                 raise BadReturn(f"{_name(self.fn)} must return {name} as a dict, got {type(value).__name__}")
             outputs.update({f"{name}.{k}": v for k, v in value.items()})
         return outputs
+
+    def code(self) -> dict[str, Callable]:
+        return {"fn": self.fn}
 
     def function_for(self, quantity: str) -> str:
         return _name(self.fn)

@@ -50,11 +50,6 @@ def course(name: str | None) -> tuple[OpSpec, ...]:
     return COURSES[name]
 
 
-def course_of(spec: OpSpec) -> str:
-    """The course an op belongs to."""
-    return next(name for name, specs in COURSES.items() if any(s.name == spec.name for s in specs))
-
-
 def _matches(name: str, specs: tuple[OpSpec, ...]) -> list[tuple[str, str]]:
     op_name, _, variant_name = name.partition(":")
     if not variant_name and any(spec.name == name for spec in specs):
