@@ -157,7 +157,9 @@ class SubmissionCheck:
             specs, note = discovery.course_specs(registry.COURSES, options.course, self.found, options.mapping)
             builtin = {s.name for s in SPECS}
             own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
-            plan = discovery.plan((*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record)
+            plan = discovery.plan(
+                (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
+            )
             plan.notes += [note] if note else []
         except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
