@@ -151,3 +151,18 @@ def test_a_notebook_export_is_checked_as_dls_without_flags(tmp_path: Path, capsy
     assert set(frame["op"]) <= set(DLS) and "dls.L_model" in set(frame["op"])
     printed = capsys.readouterr()
     assert "course detected from the names it defines: dls" in printed.out + printed.err
+
+
+def test_the_course_is_detected_only_from_enough_of_its_names() -> None:
+    from gradverify.usercode.discovery import course_specs
+
+    courses = registry.COURSES
+    stray = course_specs(courses, None, ["linear_forward", "linear_backward", "swish_forward"], {})
+    assert stray == (courses["cs231n"], None)  # two DLS names in someone's own layers: no course
+    specs, note = course_specs(courses, None, ["linear_forward", "linear_backward", "L_model_forward"], {})
+    assert specs == courses["dls"] and "dls" in note
+    assert (
+        course_specs(courses, None, ["L_model_forward", "relu", "sigmoid"], {}, claimed={"relu", "sigmoid"})[0]
+        == (courses["cs231n"])
+    )  # names the user's own declared ops use say nothing
+    assert course_specs(courses, "mytorch", [], {}) == (courses["mytorch"], None)

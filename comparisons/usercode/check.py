@@ -154,9 +154,12 @@ class SubmissionCheck:
             return self.plan
         try:
             options = self.options
-            specs, note = discovery.course_specs(registry.COURSES, options.course, self.found, options.mapping)
             builtin = {s.name for s in SPECS}
             own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
+            claimed = set(discovery.course_names(own))
+            # --ops names ops of any course, as for run
+            course = options.course or (registry.ALL if options.ops else None)
+            specs, note = discovery.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
             plan = discovery.plan(
                 (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
             )

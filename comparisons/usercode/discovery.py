@@ -61,30 +61,39 @@ def course_names(specs: tuple[OpSpec, ...] | list[OpSpec]) -> list[str]:
     return sorted({s.name for spec in specs for v in spec.variants for s in slots(v.adapter)})
 
 
+DETECTION_MINIMUM = 3
+"""Names of another course a submission must define before it is checked as that course."""
+
+
 def course_specs(
-    courses: Mapping[str, tuple[OpSpec, ...]], chosen: str | None, found: list[str], mapping: Mapping[str, str]
+    courses: Mapping[str, tuple[OpSpec, ...]],
+    chosen: str | None,
+    found: list[str],
+    mapping: Mapping[str, str],
+    claimed: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[tuple[OpSpec, ...], str | None]:
     """The ops to match a submission against: the ``chosen`` course's (``all``: every one), or
-    the course whose names the submission defines most (with a note); every course when none
-    or several lead."""
+    the course whose names the submission defines most (with a note), if it defines at least
+    ``DETECTION_MINIMUM`` of them; otherwise the first course (the default of every command);
+    with a tie, every course. Names
+    ``claimed`` by the user's own declared ops say nothing about the course."""
+    everything = tuple(s for specs in courses.values() for s in specs)
     if chosen:
-        return (
-            tuple(s for specs in courses.values() for s in specs) if chosen not in courses else courses[chosen]
-        ), None
-    names = set(found) | set(mapping)
+        return (courses[chosen] if chosen in courses else everything), None
+    names = (set(found) | set(mapping)) - set(claimed)
     scores = {c: len(names & ({s.name for s in specs} | set(course_names(specs)))) for c, specs in courses.items()}
     best = max(scores.values(), default=0)
     leaders = [c for c, n in scores.items() if n == best]
-    if best == 0 or len(leaders) > 1:
-        everything = tuple(s for specs in courses.values() for s in specs)
-        tied = f" (names of {', '.join(leaders)} equally)" if best else ""
-        return everything, (
-            f"course not detected{tied}: checked against every course; choose one with --course" if best else None
-        )
-    detected = leaders[0]
-    # the first course is the default of every command, so naming it would only add noise
-    note = None if detected == next(iter(courses)) else f"course detected from the names it defines: {detected}"
-    return courses[detected], note
+    default = next(iter(courses))
+    if best == 0 or (leaders != [default] and best < DETECTION_MINIMUM):
+        # a stray linear_forward in someone's own layers is no sign of a course
+        return courses[default], None
+    if len(leaders) > 1:
+        tied = ", ".join(leaders)
+        return everything, f"course not detected (names of {tied} equally): checked against each; choose with --course"
+    # the default course needs no note: it is what every command assumes
+    note = None if leaders[0] == default else f"course detected from the names it defines: {leaders[0]}"
+    return courses[leaders[0]], note
 
 
 def first_edition(spec: OpSpec, notes: list[str]) -> OpSpec:
