@@ -177,3 +177,10 @@ def test_the_layout_page_lists_every_module_and_no_other() -> None:
         p.relative_to(ROOT).as_posix() for t in ("comparisons", "impl", "reference") for p in (ROOT / t).rglob("*.py")
     }
     assert sorted(tree - listed) == [] and sorted(listed - tree) == []
+
+
+def test_the_course_choices_of_the_command_line_are_the_registry_s() -> None:
+    from gradverify.cli import common
+    from gradverify.specs import registry
+
+    assert common.COURSES == (*registry.COURSES, registry.ALL)

@@ -68,6 +68,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAMES",
         help="check only these ops, families, op:variant or course function names (default: all found)",
     )
+    check.add_argument(
+        "--course",
+        choices=common.COURSES,
+        default=None,
+        help="the course the code follows (default: the one whose names the code uses most; all when tied)",
+    )
     common.add_sweep_options(check)
     common.add_thorough_option(check)
     check.add_argument(
@@ -192,6 +198,7 @@ def options_of(args: argparse.Namespace) -> CheckOptions:
     return user_code_options(
         args,
         ops=tuple(args.ops) if args.ops else None,
+        course=getattr(args, "course", None),
         cases=args.cases,
         seed=args.seed,
         dtypes=tuple(args.dtypes),

@@ -29,6 +29,10 @@ from gradverify.run.record_store import RecordStore
 
 EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
+COURSES = ("cs231n", "dls", "mytorch", "all")
+"""``--course`` choices: ``specs.registry.COURSES`` and ``all``, written out so that parsing
+arguments imports no spec (and no torch); a test keeps the two equal."""
+
 
 class UsageError(Exception):
     """Bad usage: printed as one line, exit code 2."""

@@ -33,6 +33,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run the ops your own module declares (GRADVERIFY_OPS, @gradverify.op; see docs/own-ops.md) instead "
         "of the built-in ones; it is imported and run in this process",
     )
+    run.add_argument(
+        "--course",
+        choices=common.COURSES,
+        default=None,
+        help="the course whose ops run (default: cs231n, or every course when --ops names them)",
+    )
     common.add_sweep_options(run)
     common.add_thorough_option(run)
     common.add_parallel_options(run)
@@ -54,9 +60,11 @@ def _batches(specs: list[OpSpec], args: argparse.Namespace) -> int:
     return sum(count_cases(s, args.cases, args.replay) for s in specs) * len(args.dtypes)
 
 
-def select(names: list[str] | None, module: str | None) -> list[OpSpec]:
-    """The built-in ops ``names`` select, or those of ``module``'s declared ops (``UsageError``
-    for an unknown name or a module that declares nothing usable)."""
+def select(names: list[str] | None, module: str | None, course: str | None = None) -> list[OpSpec]:
+    """The built-in ops ``names`` select within ``course``, or those of ``module``'s declared
+    ops (``UsageError`` for an unknown name or a module that declares nothing usable). Without
+    a course, CS231n's ops alone run, as before other courses existed; every course's when
+    ``names`` are given."""
     from gradverify.ownops.declaration import DeclarationError
     from gradverify.specs import registry
     from gradverify.usercode import declared
@@ -64,9 +72,11 @@ def select(names: list[str] | None, module: str | None) -> list[OpSpec]:
     try:
         if module:
             return registry.select(names, tuple(declared.in_process_specs(module)))
-        return registry.select(names)
+        specs = registry.select(names)
     except (registry.UnknownName, DeclarationError) as e:
         raise common.UsageError(str(e)) from None
+    chosen = {s.name for s in registry.course(course or (registry.ALL if names else "cs231n"))}
+    return [s for s in specs if s.name in chosen]
 
 
 def with_module(batches: Iterable[list[Record]], module: str) -> Iterator[list[Record]]:
@@ -85,7 +95,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     from gradverify.run.dispatch import make_sweep
     from gradverify.run.distributed import SchedulerUnavailable
 
-    specs = select(args.ops, args.module)
+    specs = select(args.ops, args.module, args.course)
     if args.edition is not None:  # every op held to that edition's conventions
         specs = [s.pinned(args.edition) for s in specs]
     out_dir = common.prepare_outputs(args, "run")

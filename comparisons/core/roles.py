@@ -29,13 +29,14 @@ class Roles:
     margin: str | None = None  # the static argument holding a hinge margin
     margin_default: float | None = None  # the margin when the sample does not set it
     batch_first: tuple[str, ...] = ()  # name prefixes (lower case) of arrays laid out (examples, ...)
+    batch_axis: int = 0  # the axis of ``batch`` arrays that counts examples (1 for column-major data)
 
     def sizes(self, sample: Sample) -> dict[str, int]:
         """Batch size N, time steps T and classes C, where the sample shows them."""
         sizes: dict[str, int] = {}
         first = _first(sample, self.batch)
-        if first is not None and first.ndim >= 1:
-            sizes["N"] = first.shape[0]
+        if first is not None and first.ndim > self.batch_axis:
+            sizes["N"] = first.shape[self.batch_axis]
         timed = _first(sample, self.time)
         if timed is not None and timed.ndim == 3:
             sizes["T"] = timed.shape[1]

@@ -1,12 +1,17 @@
 """The op registry: every course's op declarations (``SPECS``), in the order runs visit them.
 
-Shared helpers for declaring ops live beside the courses: ``kinks`` and ``conv_kinks`` (masks
-of non-differentiable points) and ``registry`` (selecting ops by the names users type).
+Each course is a profile in its own folder (``cs231n``, ``dls``, ``mytorch``), mirrored by
+``impl/`` and ``reference/``; ``COURSES`` maps its name to its ops. Shared helpers for
+declaring ops live beside the courses: ``kinks`` and ``conv_kinks`` (masks of
+non-differentiable points) and ``registry`` (selecting ops by the names users type).
 """
 
 from __future__ import annotations
 
 from gradverify.core.spec import OpSpec
-from gradverify.specs import cs231n
+from gradverify.specs import cs231n, dls, mytorch
 
-SPECS: tuple[OpSpec, ...] = cs231n.SPECS
+COURSES: dict[str, tuple[OpSpec, ...]] = {"cs231n": cs231n.SPECS, "dls": dls.SPECS, "mytorch": mytorch.SPECS}
+"""Each course's ops; CS231n's op names are bare, the others' carry their course (``dls.linear``)."""
+
+SPECS: tuple[OpSpec, ...] = tuple(spec for specs in COURSES.values() for spec in specs)

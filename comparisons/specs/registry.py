@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from gradverify.core.spec import OpSpec, Variant
-from gradverify.specs import SPECS
+from gradverify.specs import COURSES, SPECS
+
+ALL = "all"
 
 
 class UnknownName(ValueError):
@@ -38,8 +40,21 @@ def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[O
     ]
 
 
+def course(name: str | None) -> tuple[OpSpec, ...]:
+    """The ops of course ``name`` (``cs231n``, ``dls``, ``mytorch``), or of every course for
+    ``all`` or None."""
+    if name is None or name == ALL:
+        return SPECS
+    if name not in COURSES:
+        raise UnknownName(f"unknown course {name!r}; choose from {', '.join([*COURSES, ALL])}")
+    return COURSES[name]
+
+
 def _matches(name: str, specs: tuple[OpSpec, ...]) -> list[tuple[str, str]]:
     op_name, _, variant_name = name.partition(":")
+    if not variant_name and any(spec.name == name for spec in specs):
+        # an op's own name wins over another course's function of that name (DLS's relu)
+        specs = tuple(spec for spec in specs if spec.name == name)
     hits = []
     for spec in specs:
         for v in spec.variants:

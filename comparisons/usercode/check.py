@@ -49,6 +49,7 @@ class CheckOptions:
     """Everything that selects and limits a check (the ``gradverify check`` flags)."""
 
     ops: tuple[str, ...] | None = None
+    course: str | None = None  # None: detected from the names the submission defines
     cases: int = DEFAULT_CASES
     seed: int = 0
     dtypes: tuple[str, ...] = SUPPORTED_DTYPES
@@ -66,6 +67,8 @@ class CheckOptions:
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
         out = [f"--map={name}={target}" for name, target in self.mapping.items()]
+        if self.course:
+            out.append(f"--course={self.course}")
         if self.grad_keys:
             out.append("--grad-keys=" + ",".join(f"{k}={v}" for k, v in self.grad_keys.items()))
         if self.grading:
@@ -161,11 +164,22 @@ class SubmissionCheck:
             return self.plan
         try:
             options = self.options
-            plan = discovery.plan(self.specs, self.pool, inventory, options.mapping, options.grad_keys, self._record)
+            builtin = {s.name for s in SPECS}
+            own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
+            claimed = set(discovery.course_names(own))
+            # --ops names ops of any course, as for run
+            course = options.course or (registry.ALL if options.ops else None)
+            specs, note = discovery.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
+            plan = discovery.plan(
+                (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
+            )
+            plan.notes += [note] if note else []
         except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
         self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
+        if not options.ops:  # one edition per op unless --ops names another
+            self.plan.specs = [discovery.first_edition(s, self.plan.notes) for s in self.plan.specs]
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
         for fields in coverage.unchecked(SPECS, plan, inventory, self.selection):

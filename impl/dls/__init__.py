@@ -1,0 +1,1 @@
+"""deeplearning.ai Deep Learning Specialization: hand-written NumPy answer key."""

@@ -1,0 +1,1 @@
+"""CMU 11-785 MyTorch: hand-written NumPy answer key."""

@@ -1,0 +1,1 @@
+"""deeplearning.ai Deep Learning Specialization: torch forward references."""
