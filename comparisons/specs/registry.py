@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.specs import SPECS
 
@@ -28,7 +30,9 @@ def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[O
     for name in names:
         hits = _matches(name, specs)
         if not hits:
-            raise UnknownName(f"unknown op {name!r}; `gradverify list` shows the ops, families and functions")
+            close = difflib.get_close_matches(name, _known_names(specs), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownName(f"unknown op {name!r}{hint}; `gradverify list` shows the ops, families and functions")
         for op, variant in hits:
             chosen.setdefault(op, set()).add(variant)
     return [
@@ -36,6 +40,11 @@ def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[O
         for spec in specs
         if spec.name in chosen
     ]
+
+
+def _known_names(specs: tuple[OpSpec, ...]) -> list[str]:
+    """Every name ``select`` accepts without a variant: ops, families, functions."""
+    return sorted({n for s in specs for v in s.variants for n in (s.name, s.family, *_functions(v))})
 
 
 def _matches(name: str, specs: tuple[OpSpec, ...]) -> list[tuple[str, str]]:
