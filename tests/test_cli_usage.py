@@ -61,9 +61,10 @@ def test_dtypes_and_dtype_are_the_same_flag_everywhere(tmp_path: Path, capsys) -
         for flag in ("--dtypes", "--dtype"):
             out = tmp_path / f"{command[0]}{flag}"
             assert cli.main([*command, flag, "float32", "--out", str(out), "-q"]) == 0
-            assert set((out / "results.csv").read_text().splitlines()[1:]) and "float64" not in (
-                out / "results.csv"
-            ).read_text()
+            assert (
+                set((out / "results.csv").read_text().splitlines()[1:])
+                and "float64" not in (out / "results.csv").read_text()
+            )
     for flag in ("--dtypes", "--dtype"):
         assert cli.main(["explain", "relu", flag, "float32", "--budget", "2"]) == 0
         assert "in float32" in capsys.readouterr().out

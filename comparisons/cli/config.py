@@ -20,6 +20,7 @@ A setting a command has no flag for is ignored by that command (``cases`` means 
 from __future__ import annotations
 
 import argparse
+import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,15 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
 }
 
 
+def _from_root(root: Path, text: str) -> str:
+    """A path setting, relative to the project root, as seen from the current folder (a module
+    name that is no path stays as it is)."""
+    target = root / text
+    if not target.exists():
+        return text
+    return os.path.relpath(target, Path.cwd())
+
+
 def load(start: Path | None = None) -> tuple[dict[str, Any], Path | None]:
     """The ``[tool.gradverify]`` table of the project's pyproject.toml (``{}`` without one)."""
     path = project_root(start) / "pyproject.toml"
@@ -111,6 +121,8 @@ def apply(parser: argparse.ArgumentParser, table: dict[str, Any], path: Path | N
                 converted = action.type(converted)
         except (ValueError, TypeError, argparse.ArgumentTypeError) as e:
             raise UsageError(f"{path}: [{SECTION}] {key}: {e}") from None
+        if dest == "paths" and path is not None:  # written relative to the project root
+            converted = [_from_root(path.parent, p) for p in converted]
         defaults[dest] = converted
         if dest == "paths":
             action.nargs = "*"  # the setting stands in for the positional PATHs
