@@ -244,7 +244,8 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
     frame = to_frame(records).assign(submission=[owner.get(id(r), "?") for r in records])
     text = batch.write(batch.table(frame), out_dir)
     print(text)
-    print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")
+    if not getattr(args, "no_report", False):
+        print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")
     if code in (common.EXIT_OK, common.EXIT_DISAGREE) and found and not any(found):
         print("gradverify: error: no submission had anything checkable (see batch.md)", file=sys.stderr)
         return common.EXIT_USAGE

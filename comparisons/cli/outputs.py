@@ -85,6 +85,14 @@ def check_folder(path: Path, flag: str) -> None:
     _writable_folder(_nearest_existing(path), flag, path)
 
 
+def shown(path: Path) -> str:
+    """``path`` relative to the current folder when it lies below it (shorter to read), else whole."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def make_parent(path: Path) -> Path:
     """Create ``path``'s folder (already checked by ``check_file``) when the file is written."""
     path.parent.mkdir(parents=True, exist_ok=True)
