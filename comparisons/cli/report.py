@@ -113,7 +113,9 @@ def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None, allo
     outputs.check_file(page_path, "--out")
     d = run_diff.diff(old, new, factor, new_meta=new_meta, allow_partial=allow_partial)
     text = run_diff.markdown(d, str(old_dir), str(new_dir))
-    files.write_atomic(outputs.make_parent(page_path), run_diff_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta)))
+    files.write_atomic(
+        outputs.make_parent(page_path), run_diff_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta))
+    )
     print(text)
     files.append_step_summary(text)
     print(f"comparison: {page_path}")
