@@ -37,6 +37,8 @@ def test_version(capsys) -> None:
     ("args", "words"),
     [
         (["chek", "x.py"], "unknown command 'chek' (did you mean 'check'?)"),
+        ([], "give a command: check, run"),
+        (["check"], "PATH (the file or folder to check, e.g. `gradverify check layers.py`"),
         (["run", "--ops", "sofmax"], "unknown op 'sofmax' (did you mean 'softmax'?)"),
         (["run", "--ops", "afine_backward"], "(did you mean 'affine_backward'?)"),
         (["explain", "relu_backwrd"], "(did you mean 'relu_backward'?)"),

@@ -22,6 +22,10 @@ COMMAND_NAMES = ("check", "run", "explain", "list", "report", "bench")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
+        if "required: PATH" in message:
+            message += (
+                " (the file or folder to check, e.g. `gradverify check layers.py`, or `paths` in [tool.gradverify])"
+            )
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -56,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         word = _command(argv)
+        if word is None and not {"-h", "--help", "--version"} & set(argv):
+            raise UsageError(
+                f"give a command: {', '.join(COMMAND_NAMES)}; start with `gradverify check YOUR_FILE.py` "
+                "(see `gradverify --help`)"
+            )
         if word is not None and word not in COMMAND_NAMES:
             raise UsageError(
                 f"unknown command {word!r}{did_you_mean(word, COMMAND_NAMES)}; choose from {', '.join(COMMAND_NAMES)}"

@@ -68,4 +68,5 @@ def group_line(row: pd.Series | dict) -> str:
     err = row["worst_rel_err"]
     worst = f", worst rel_err {err:.1e}" if err == err else ""  # NaN for errors, which have none
     n = row["cases"]
-    return f"{row['function']} {row['quantity']}{why}: {n} failing case{'s' if n != 1 else ''} ({row['dtypes']}){worst}"
+    what = row["function"] if row["quantity"] == row["function"] else f"{row['function']} {row['quantity']}"
+    return f"{what}{why}: {n} failing case{'s' if n != 1 else ''} ({row['dtypes']}){worst}"
