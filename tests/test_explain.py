@@ -84,9 +84,12 @@ def test_printed_replay_command_reproduces_the_minimal_case(only, capsys, tmp_pa
     assert capsys.readouterr().out.count("Smallest failing case") == 1
 
 
-def test_correct_function_has_nothing_to_explain(capsys) -> None:
+def test_correct_function_still_shows_the_references_stages_on_a_small_case(capsys) -> None:
     assert cli.main(["explain", "affine_backward", "--budget", "5"]) == 0
-    assert "No failure" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "No failure in 10 cases" in out and "The smallest case searched, for reading:" in out
+    assert "Reference stages on this case" in out and "1. " in out and "grad" in out
+    assert "Triangulation" in out and "fail" not in out.split("Triangulation")[1].split("Reference")[0]
 
 
 def test_unknown_function_is_bad_usage(capsys) -> None:

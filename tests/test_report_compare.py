@@ -131,3 +131,21 @@ def test_bad_usage_exits_2_with_one_line(args, words, baseline: Path, tmp_path: 
     assert cli.main(["report", *args]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], lines
+
+
+def test_an_interrupted_new_run_is_a_regression_unless_partial_is_allowed(
+    baseline: Path, tmp_path: Path, capsys
+) -> None:
+    frame, meta = files.load_results(baseline)
+    half = frame[frame["seed"].isin(frame["seed"].unique()[:2])]  # the cases that finished
+    cut = tmp_path / "cut"
+    files.write_report(half, cut, {**meta, "interrupted": True, "done": 2, "total": meta["total"]})
+    assert cli.main(["report", "--compare", str(baseline), str(cut)]) == 1
+    out = capsys.readouterr().out
+    assert "**REGRESSION**: the new run is incomplete (it was interrupted after 2 of" in out
+    assert cli.main(["report", "--compare", str(baseline), str(cut), "--allow-partial"]) == 0
+    assert "Allowed by --allow-partial" in capsys.readouterr().out
+    short = tmp_path / "short"  # not marked interrupted, but fewer cases done than planned
+    files.write_report(half, short, {**meta, "done": 2, "total": meta["total"]})
+    assert cli.main(["report", "--compare", str(baseline), str(short)]) == 1
+    assert cli.main(["report", "--compare", str(baseline), str(baseline)]) == 0  # a full run still compares clean

@@ -50,7 +50,7 @@ def test_failing_report_lists_every_failure_with_its_replay_command(tmp_path: Pa
     assert len(bad) == 2
     for _, r in bad.iterrows():
         assert row_with(page, r["function"], r["quantity"], r["reproduce"]), r["function"]
-    assert "Failures (2, worst first)" in text
+    assert "Failures (2 groups of 2 failing records, worst first)" in text
     # the message is text, not markup; the diagnosis columns show up
     assert html.escape("<check the average> & the sum", quote=False) in text
     assert row_with(page, "affine_backward", "grad_scale", "blame: backward", "100% of entries off")
@@ -58,7 +58,7 @@ def test_failing_report_lists_every_failure_with_its_replay_command(tmp_path: Pa
     assert len(page.images) == 3  # two error distributions and the error map of dw
     assert "Where failing gradients are wrong" in text
     summary = (tmp_path / "summary.md").read_text()
-    assert "## Failures (2, worst first)" in summary and "[exception]" in summary
+    assert "## Failures (2 groups of 2 failing records, worst first)" in summary and "[exception]" in summary
     assert "gradverify run --ops affine:vectorized --dtypes float32 --replay ties:7" in summary
 
 
@@ -135,8 +135,12 @@ def test_run_with_a_mutant_writes_every_report_file_and_junit(tmp_path: Path, mo
     assert {p.name for p in out.iterdir()} == REPORT_FILES
     page = check_page((out / "report.html").read_text())
     frame = pd.read_csv(out / "results.csv")
-    for _, r in frame[frame["status"] == "fail"].iterrows():
-        assert row_with(page, r["function"], r["quantity"], r["reproduce"])
+    failing = frame[frame["status"] == "fail"]
+    for (function, quantity, _), part in failing.groupby(["function", "quantity", "diagnosis"]):
+        # one row per failing group: its case count and the replay command of its worst case
+        worst = part.sort_values("rel_err", ascending=False).iloc[0]
+        cases = f"{part[['dtype', 'case', 'seed']].drop_duplicates().shape[0]} failing case"
+        assert row_with(page, function, quantity, cases, worst["reproduce"]), (function, quantity)
     assert len(page.images) >= 3  # the failing dW carry error maps
     meta = json.loads((out / "run.json").read_text())
     assert meta["done"] == meta["total"] == len(frame[["case", "seed", "dtype"]].drop_duplicates())
@@ -183,7 +187,7 @@ def test_quiet_prints_no_progress_and_default_prints_a_closing_line(tmp_path: Pa
     out, err = capsys.readouterr()
     (line,) = err.strip().splitlines()  # not a terminal: one plain closing line, no bar
     assert line.startswith("gradverify: checked ") and "cases, 0 failing in" in line and "\r" not in err
-    assert "# gradverify summary" in out and "report.html" in out
+    assert "8 checks: 8 passed" in out and "report.html" in out
 
 
 def test_files_are_replaced_atomically(tmp_path: Path, monkeypatch) -> None:

@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 from gradverify.bench import GROUPS
-from gradverify.cli import common
+from gradverify.cli import common, outputs
 
 
 def _groups(text: str) -> list[str]:
@@ -53,6 +53,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     out_dir = common.prepare_outputs(args, "bench")
     with pinned():  # state the thread settings the rows are timed with
         env = environment()
+    if args.json is not None:
+        outputs.make_parent(args.json)
     rows = run_groups(args.quick, args.only, args.memory_cases)
     env["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     text = bench_output.write(rows, env, shlex.join(["gradverify", *argv]), out_dir, args.json)

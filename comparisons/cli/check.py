@@ -123,7 +123,7 @@ def add_user_code_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--memory-mb",
-        type=common.positive,
+        type=_memory_mb,
         default=DEFAULT_MEMORY_MB,
         metavar="MB",
         help=f"address-space limit of the worker process (default {DEFAULT_MEMORY_MB})",
@@ -160,6 +160,20 @@ def _bindings(text: str) -> dict[str, str]:
             raise argparse.ArgumentTypeError(f"expected NAME=TARGET, got {item!r}")
         out[name] = target
     return out
+
+
+MIN_MEMORY_MB = 256
+"""The worker needs about 140 MB of address space to import NumPy and start its BLAS (measured);
+below this every call would die, so a smaller --memory-mb is a usage error, not a crash per case."""
+
+
+def _memory_mb(text: str) -> int:
+    value = common.positive(text)
+    if value < MIN_MEMORY_MB:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_MEMORY_MB}: the worker needs about 140 MB to import NumPy, got {value}"
+        )
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -209,6 +223,7 @@ def options_of(args: argparse.Namespace) -> CheckOptions:
 
 
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
+    common.check_outputs(args)  # a bad --out, --json or --junit costs no import and no work
     options = options_of(args)
     try:
         subs = submissions(args.paths)
@@ -320,7 +335,8 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
     order = {s.name: i for i, s in enumerate(subs)}
     text = batch.write(batch.table(frame.sort_values("submission", key=lambda c: c.map(order), kind="stable")), out_dir)
     print(text)
-    print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")
+    if not getattr(args, "no_report", False):
+        print(f"batch table: {out_dir / batch.CSV_FILE}, {out_dir / batch.MARKDOWN_FILE}")
     if code in (common.EXIT_OK, common.EXIT_DISAGREE) and found and not any(found) and not meta["resumed"]:
         print("gradverify: error: no submission had anything checkable (see batch.md)", file=sys.stderr)
         return common.EXIT_USAGE

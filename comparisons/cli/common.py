@@ -5,9 +5,9 @@ folder, JSON, JUnit, summary on stdout and in ``GITHUB_STEP_SUMMARY``, exit code
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
-import datetime as dt
-import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -18,48 +18,31 @@ from typing import Any
 
 import pandas as pd
 
+from gradverify.cli import outputs
+from gradverify.cli.errors import (
+    EXIT_DISAGREE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Terminated,
+    UsageError,
+)
 from gradverify.core.records import to_frame
 from gradverify.core.status import FAILING, STRICT_FAILING
 from gradverify.core.tolerances import SUPPORTED_DTYPES
-from gradverify.report import files, junit
+from gradverify.report import files, junit, terminal
 from gradverify.run import run_info
 from gradverify.run.plan import DEFAULT_CASES, Case
 from gradverify.run.progress import Progress
 from gradverify.run.record_store import RecordStore
-
-EXIT_OK, EXIT_DISAGREE, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 COURSES = ("cs231n", "dls", "mytorch", "all")
 """``--course`` choices: ``specs.registry.COURSES`` and ``all``, written out so that parsing
 arguments imports no spec (and no torch); a test keeps the two equal."""
 
 
-class UsageError(Exception):
-    """Bad usage: printed as one line, exit code 2."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (how CI cancels a job), handled as Ctrl-C is: the finished cases are reported,
-    marked interrupted, and the exit code is 143 (128 + SIGTERM)."""
-
-
-_INSTALLED_BY: list[int] = []
-
-
-def handle_sigterm() -> Any:
-    """Turn SIGTERM into ``Terminated`` in this (main) thread; returns the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    _INSTALLED_BY[:] = [os.getpid()]
-    return signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    if _INSTALLED_BY != [os.getpid()]:  # a forked worker inherited this: SIGTERM ends it as usual
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        return
-    raise Terminated()
+__all__ = ["EXIT_DISAGREE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "EXIT_USAGE", "Terminated", "UsageError"]
 
 
 def interrupted_exit(meta: dict[str, Any]) -> int:
@@ -128,7 +111,10 @@ def dtypes(text: str) -> list[str]:
 
 
 def names(text: str) -> list[str]:
-    return [n.strip() for n in text.split(",") if n.strip()]
+    found = [n.strip() for n in text.split(",") if n.strip()]
+    if not found:  # an empty --ops must not quietly mean "everything"
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return found
 
 
 def add_sweep_options(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +141,8 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dtypes",
+        "--dtype",
+        dest="dtypes",
         type=dtypes,
         default=list(SUPPORTED_DTYPES),
         metavar="LIST",
@@ -191,13 +179,14 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> None:
-    """--out and --json: where a run's records go."""
+    """--out, --json, --junit, --keep, --no-report, --quiet, --verbose: where a run's records go
+    and what it prints."""
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"report folder (default reports/{default_prefix}-<UTC time>)",
+        help=f"report folder (default reports/{default_prefix}-<UTC time> at the project root)",
     )
     parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write records as JSON")
     parser.add_argument(
@@ -208,57 +197,65 @@ def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> 
         help="also write JUnit XML (one test per function and case) for CI test views",
     )
     parser.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress on stderr (the summary is still printed)"
+        "--keep",
+        type=keep,
+        default=outputs.DEFAULT_KEEP,
+        metavar="N",
+        help=f"keep the N newest report folders under reports/, delete older ones (default {outputs.DEFAULT_KEEP})",
+    )
+    parser.add_argument(
+        "--no-report", action="store_true", help="write no report folder (--json and --junit are still written)"
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress on stderr (the verdict is still printed)"
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="print the full tables, not one line per failing group"
     )
 
 
-def prepare_outputs(args: argparse.Namespace, default_prefix: str) -> Path:
-    """The report folder, after checking that it and --json can be written (before any work),
-    locked for this run (``UsageError`` when another live run holds an ``--out``)."""
-    if args.out is not None:
-        out_dir = args.out
-        check_writable_dir(out_dir, "--out")
-        lock_dir(out_dir)
-    else:
-        out_dir = _default_dir(Path("reports") / f"{default_prefix}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}")
+def keep(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (the run's own folder), got {value}")
+    return value
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path the flags name can be written: checked before any work, creating nothing."""
+    if getattr(args, "out", None) is not None:
+        if getattr(args, "no_report", False):
+            raise UsageError("--out and --no-report contradict each other")
+        outputs.check_folder(args.out, "--out")
     for flag in ("json", "junit"):
         path = getattr(args, flag, None)
         if path is not None:
-            check_writable_dir(path.parent if str(path.parent) else Path("."), f"--{flag}")
+            outputs.check_file(path, f"--{flag}")
+
+
+def prepare_outputs(args: argparse.Namespace, default_prefix: str) -> Path:
+    """The report folder, created and locked for this run (``UsageError`` when another live run
+    holds it), after checking that every output can be written (before any work). With
+    --no-report it is a temporary folder, removed when the process ends."""
+    check_outputs(args)
+    if getattr(args, "no_report", False):
+        out_dir = Path(tempfile.mkdtemp(prefix="gradverify-"))
+        atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+        return out_dir
+    out_dir = args.out or outputs.new_report_dir(default_prefix)
+    if args.out is None:
+        outputs.check_folder(out_dir, "reports folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_dir(out_dir, "--out" if args.out is not None else "reports folder")  # one live run per folder
     return out_dir
 
 
-def _default_dir(path: Path) -> Path:
-    """A fresh folder no other run holds (two runs may start in the same second)."""
-    while True:
-        out_dir = _fresh_dir(path)
-        check_writable_dir(out_dir, "--out")
-        try:
-            lock_dir(out_dir)
-            return out_dir
-        except UsageError:
-            path = out_dir.with_name(out_dir.name + "-")
-
-
-def _fresh_dir(path: Path) -> Path:
-    """``path``, or ``path-2``, ``path-3``, ... when runs started in the same second."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}-{n}")
-    return candidate
-
-
 def check_writable_dir(path: Path, flag: str) -> None:
-    """Fail with a usage error when a file could not be written into ``path``."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as e:
-        raise UsageError(f"{flag} {str(path)!r} is not a writable folder: {e.strerror or e}") from None
-    if not os.access(path, os.W_OK):
-        raise UsageError(f"{flag} {str(path)!r} is not writable")
+    """Fail with a usage error when a file could not be written into ``path`` (creates nothing)."""
+    outputs.check_folder(path, flag)
 
 
 def collect(
@@ -343,15 +340,18 @@ def finish(
         wanted = args.json is not None or getattr(args, "junit", None) is not None
         full = files.load_results(out_dir)[0] if wanted and store is not None and store.bounded else frame
         if args.json is not None:
-            files.write_json(full, args.json, meta)
+            files.write_json(full, outputs.make_parent(args.json), meta)
         if getattr(args, "junit", None) is not None:
-            files.write_atomic(args.junit, junit.render(full, meta))
+            files.write_atomic(outputs.make_parent(args.junit), junit.render(full, meta))
     if interrupted():
         meta["interrupted"] = True
         meta.setdefault("signal", interrupted())
-    print(summary)
+    terminal.show(terminal.render(frame, meta, verbose=getattr(args, "verbose", False)))
     files.append_step_summary(summary)
-    print(f"report: {out_dir}  (open {out_dir / files.HTML_FILE})")
+    if not getattr(args, "no_report", False):
+        print(f"report: {outputs.shown(out_dir / files.HTML_FILE)}")
+        if getattr(args, "out", None) is None:  # only gradverify's own folders under reports/ are pruned
+            outputs.prune(out_dir.parent, getattr(args, "keep", outputs.DEFAULT_KEEP), spare=out_dir)
     if meta.get("interrupted"):
         print("interrupted: the report holds the cases finished so far", file=sys.stderr)
         return interrupted_exit(meta)

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from gradverify.cli import common
+from gradverify.cli import common, outputs
 from gradverify.cli.check import add_user_code_options, user_code_options
 from gradverify.core.display import clean
 from gradverify.core.tolerances import SUPPORTED_DTYPES
@@ -70,7 +70,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
     for flag, path in (("--plot", args.plot), ("--json", args.json)):
         if path is not None:
-            common.check_writable_dir(path.parent if str(path.parent) else Path("."), flag)
+            outputs.check_file(path, flag)
     options = None
     if args.file is not None:
         options = user_code_options(args, ops=(args.function,), dtypes=tuple(args.dtype))
@@ -88,8 +88,8 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
         text += f"\nExplain this case again: {found.again(result)}\n"
     print(clean(text), end="")  # names and messages of the user's code
     if args.json is not None:
-        write_atomic(args.json, json.dumps(search.to_json(result), indent=1, allow_nan=False))
+        write_atomic(outputs.make_parent(args.json), json.dumps(search.to_json(result), indent=1, allow_nan=False))
     if args.plot is not None and result.failed:
-        search.plot(result, str(args.plot))
+        search.plot(result, str(outputs.make_parent(args.plot)))
         print(f"plot: {args.plot}")
     return common.EXIT_DISAGREE if result.failed else common.EXIT_OK

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from gradverify.cli import common
+from gradverify.cli import common, outputs
 from gradverify.core.records import to_frame
-from gradverify.report import files, junit, run_diff, run_diff_html
+from gradverify.report import files, junit, run_diff, run_diff_html, tables
 from gradverify.run import run_info
 from gradverify.usercode import batch, batch_journal
 
@@ -50,6 +50,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="with --compare: where to write the comparison page (default NEW_DIR/compare.html)",
     )
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="with --compare: an interrupted or incomplete NEW_DIR is not by itself a regression",
+    )
     parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="also write JUnit XML of RUN_DIR")
     parser.set_defaults(execute=execute)
 
@@ -70,13 +75,13 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     if args.compare:
         if args.junit:
             raise common.UsageError("--junit goes with RUN_DIR, not with --compare")
-        return _compare(*args.compare, args.factor, args.out)
+        return _compare(*args.compare, args.factor, args.out, args.allow_partial)
     if args.run_dir is None:
         raise common.UsageError("give a report folder (RUN_DIR) or --compare OLD_DIR NEW_DIR")
     if args.out is not None:
         raise common.UsageError("--out goes with --compare; RUN_DIR is re-rendered in place")
-    if args.factor != run_diff.DEFAULT_FACTOR:
-        raise common.UsageError("--factor goes with --compare")
+    if args.factor != run_diff.DEFAULT_FACTOR or args.allow_partial:
+        raise common.UsageError("--factor and --allow-partial go with --compare")
     return _rerender(args.run_dir, args.junit)
 
 
@@ -94,18 +99,18 @@ def _load(path: Path, what: str) -> tuple[pd.DataFrame, dict]:
 def _rerender(run_dir: Path, junit_file: Path | None) -> int:
     partial = run_dir / (files.RESULTS_FILE + ".partial")
     if run_dir.is_dir() and not files.is_report_dir(run_dir) and partial.is_file():
-        common.check_writable_dir(run_dir, "RUN_DIR")
+        outputs.check_folder(run_dir, "RUN_DIR")
         common.lock_dir(run_dir, "RUN_DIR")  # a live run is still writing it: not stopped
         frame, meta = _recover(run_dir, partial)
     else:
         frame, meta = _load(run_dir, "RUN_DIR")
-        common.check_writable_dir(run_dir, "RUN_DIR")
+        outputs.check_folder(run_dir, "RUN_DIR")
         common.lock_dir(run_dir, "RUN_DIR")
     if junit_file is not None:
-        common.check_writable_dir(junit_file.parent if str(junit_file.parent) else Path("."), "--junit")
+        outputs.check_file(junit_file, "--junit")
     summary = files.write_views(frame, run_dir, meta)
     if junit_file is not None:
-        files.write_atomic(junit_file, junit.render(frame, meta))
+        files.write_atomic(outputs.make_parent(junit_file), junit.render(frame, meta))
     if "submission" in frame:
         print(batch.write(batch.table(frame), run_dir))
     print(summary)
@@ -127,17 +132,21 @@ def _recover(run_dir: Path, partial: Path) -> tuple[pd.DataFrame, dict]:
     meta.setdefault("command", "(unknown: the run stopped before it wrote run.json)")
     meta.update(interrupted=True, incomplete=f"rebuilt from {partial.name}: the run stopped before it finished")
     meta.pop("done", None)
-    return files.normalise(frame), meta
+    return tables.normalise(frame), meta
 
 
-def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None) -> int:
+def _compare(old_dir: Path, new_dir: Path, factor: float, out: Path | None, allow_partial: bool = False) -> int:
+    page_path = out or new_dir / "compare.html"
+    if out is not None:  # before reading anything: a bad --out must cost no work
+        outputs.check_file(out, "--out")
     old, old_meta = _load(old_dir, "OLD_DIR")
     new, new_meta = _load(new_dir, "NEW_DIR")
-    page_path = out or new_dir / "compare.html"
-    common.check_writable_dir(page_path.parent if str(page_path.parent) else Path("."), "--out")
-    d = run_diff.diff(old, new, factor)
+    outputs.check_file(page_path, "--out")
+    d = run_diff.diff(old, new, factor, new_meta=new_meta, allow_partial=allow_partial)
     text = run_diff.markdown(d, str(old_dir), str(new_dir))
-    files.write_atomic(page_path, run_diff_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta)))
+    files.write_atomic(
+        outputs.make_parent(page_path), run_diff_html.render(d, (str(old_dir), old_meta), (str(new_dir), new_meta))
+    )
     print(text)
     files.append_step_summary(text)
     print(f"comparison: {page_path}")

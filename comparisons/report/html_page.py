@@ -19,6 +19,7 @@ import pandas as pd
 from gradverify.core import status
 from gradverify.core.status import Status
 from gradverify.report import plots, tables
+from gradverify.report.groups import failure_groups
 
 _ids = itertools.count()
 
@@ -126,13 +127,15 @@ def table(
 
 def render(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     """The whole report of one run (``frame`` normalised by ``tables.normalise``)."""
+    frame = frame.reset_index(drop=True)  # groups point at their worst record by index label
     bad = tables.failures(frame)
+    groups = failure_groups(frame)
     sections = [
         "<h1>gradverify report</h1>",
         _verdict(frame, meta),
         _identity(meta),
         _overview(frame),
-        _failures(bad),
+        _failures(frame, groups),
         _maps(bad),
         _distributions(frame),
         _timings(frame),
@@ -263,17 +266,23 @@ def _overview(frame: pd.DataFrame) -> str:
     return head + note + legend + table(grid, "grid", formatters, classes, raw=tuple(grid.columns), cards=False)
 
 
-def _failures(bad: pd.DataFrame) -> str:
+def _failures(frame: pd.DataFrame, groups: pd.DataFrame) -> str:
+    """One row per failing (function, quantity, diagnosis) group, shown by its worst record."""
+    n = int(groups["records"].sum()) if len(groups) else 0
     head = (
-        f'<h2 id="failures">Failures ({len(bad)}, worst first)</h2>' if len(bad) else '<h2 id="failures">Failures</h2>'
+        f'<h2 id="failures">Failures ({len(groups)} groups of {n} failing records, worst first)</h2>'
+        if len(groups)
+        else '<h2 id="failures">Failures</h2>'
     )
-    if bad.empty:
+    if groups.empty:
         return head + '<p class="note">None: nothing failed or raised.</p>'
     e = html.escape
     rows = []
-    for i, (_, r) in enumerate(bad.iterrows(), 1):
+    for i, (_, g) in enumerate(groups.iterrows(), 1):
+        r = frame.loc[g["worst"]]
+        cases = f"{g['cases']} failing case{'s' if g['cases'] != 1 else ''} ({e(g['dtypes'])}); worst:"
         check = (
-            f"<strong>{e(r['function'])}</strong> <code>{e(r['quantity'])}</code><br>"
+            f"<strong>{e(r['function'])}</strong> <code>{e(r['quantity'])}</code><br>{cases}<br>"
             f"{e(r['dtype'])} &middot; {e(r['case'])}:{e(_seed(r['seed']))}<br><small>{e(r['shape'])}</small>"
         )
         facts = [f"<strong>{e(r['diagnosis'] or r['status'])}</strong>"]

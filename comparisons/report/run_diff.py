@@ -35,6 +35,9 @@ class RunDiff:
     cases: pd.DataFrame
     factor: float
     notes: list[str] = field(default_factory=list)
+    incomplete: str | None = None
+    """Why the new run is not a full run (interrupted, cases missing), when it is not."""
+    allow_partial: bool = False
 
     def worse(self, level: str) -> pd.DataFrame:
         return self._pick(level, WORSE)
@@ -48,7 +51,10 @@ class RunDiff:
 
     @property
     def regressed(self) -> bool:
-        return bool((self.functions["change"] == WORSE).any() or (self.cases["change"] == WORSE).any())
+        """Something got worse, or the new run is incomplete: a run that stopped half-way has not
+        shown that the rest still passes (unless partial runs are allowed)."""
+        worse = bool((self.functions["change"] == WORSE).any() or (self.cases["change"] == WORSE).any())
+        return worse or (self.incomplete is not None and not self.allow_partial)
 
     def counts(self) -> pd.DataFrame:
         """How many functions and cases fell in each change, as a small table."""
@@ -59,8 +65,26 @@ class RunDiff:
         return pd.DataFrame(rows)
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame, factor: float = DEFAULT_FACTOR) -> RunDiff:
-    """Compare two runs' (normalised) records."""
+def incomplete(meta: dict[str, Any]) -> str | None:
+    """Why a run (its run.json) is not complete: interrupted, or fewer cases done than planned."""
+    done, total = meta.get("done"), meta.get("total")
+    of = f" after {done} of {total} cases" if isinstance(done, int) and isinstance(total, int) and total else ""
+    if meta.get("interrupted"):
+        return f"it was interrupted{of}"
+    if isinstance(done, int) and isinstance(total, int) and done < total:
+        return f"it finished only {done} of {total} cases"
+    return None
+
+
+def diff(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    factor: float = DEFAULT_FACTOR,
+    new_meta: dict[str, Any] | None = None,
+    allow_partial: bool = False,
+) -> RunDiff:
+    """Compare two runs' (normalised) records; ``new_meta`` (the new run.json) tells whether the
+    new run is complete."""
     notes = []
     cases = _side_by_side(_per(old, CASE_KEYS), _per(new, CASE_KEYS), CASE_KEYS)
     cases[["change", "why"]] = _classify(cases, factor, growth=True)
@@ -68,7 +92,15 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, factor: float = DEFAULT_FACTOR) -
     functions[["change", "why"]] = _classify(functions, factor, growth=False)
     if not old.empty and not new.empty and not (cases["change"].isin([WORSE, BETTER, SAME])).any():
         notes.append("The runs share no case (different --seed?): only functions are compared, by their worst status.")
-    return RunDiff(functions=functions, cases=cases, factor=factor, notes=notes)
+    partial = incomplete(new_meta or {})
+    if partial:
+        notes.append(
+            f"The new run is incomplete: {partial}."
+            + (" Allowed by --allow-partial." if allow_partial else " That counts as a regression (--allow-partial).")
+        )
+    return RunDiff(
+        functions=functions, cases=cases, factor=factor, notes=notes, incomplete=partial, allow_partial=allow_partial
+    )
 
 
 def _per(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -170,7 +202,13 @@ def view(table: pd.DataFrame, level: str) -> pd.DataFrame:
 
 def markdown(d: RunDiff, old_label: str, new_label: str, limit: int = 30) -> str:
     """The comparison as Markdown: counts, then what got worse, better, new and gone."""
-    verdict = "**REGRESSION**: something got worse" if d.regressed else "No regression"
+    worse = bool((d.functions["change"] == WORSE).any() or (d.cases["change"] == WORSE).any())
+    if worse:
+        verdict = "**REGRESSION**: something got worse"
+    elif d.regressed:
+        verdict = f"**REGRESSION**: the new run is incomplete ({d.incomplete})"
+    else:
+        verdict = "No regression"
     lines = [
         "# gradverify comparison",
         "",

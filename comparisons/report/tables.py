@@ -12,6 +12,7 @@ from gradverify.core import status
 from gradverify.core.display import clean
 from gradverify.core.records import COLUMNS
 from gradverify.core.status import Status
+from gradverify.report.groups import failure_groups, group_line
 
 CHECK_KEYS = ["op", "variant", "dtype", "case", "seed"]
 # seeds stay text: exact at any size, and the same key whether read from memory or from the CSV
@@ -191,18 +192,14 @@ def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
     else:
         table["worst_rel_err"] = table["worst_rel_err"].map(sci)
         lines.append(table.to_markdown(index=False))
-    bad = failures(frame)
-    if not bad.empty:
-        lines += ["", f"## Failures ({len(bad)}, worst first)", ""]
-        for _, r in bad.head(limit).iterrows():
-            why = f" [{r['diagnosis']}]" if r["diagnosis"] else ""
-            lines.append(
-                f"- **{r['function']}** `{r['quantity']}` {r['status']}{why} {r['dtype']} {r['case']} "
-                f"({r['shape']}), rel_err {sci(r['rel_err']) or 'n/a'}: {r['message']}  \n"
-                f"  replay: `{r['reproduce']}`"
-            )
-        if len(bad) > limit:
-            lines.append(f"- ... and {len(bad) - limit} more in report.html and results.csv")
+    groups = failure_groups(frame)
+    if not groups.empty:
+        n = int(groups["records"].sum())
+        lines += ["", f"## Failures ({len(groups)} groups of {n} failing records, worst first)", ""]
+        for _, g in groups.head(limit).iterrows():
+            lines.append(f"- **{g['status']}** {group_line(g)}: {g['message']}  \n  replay: `{g['reproduce']}`")
+        if len(groups) > limit:
+            lines.append(f"- ... and {len(groups) - limit} more groups in report.html and results.csv")
     return clean("\n".join(lines) + "\n")  # also the command and notes, which can name a student's file
 
 

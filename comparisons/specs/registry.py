@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.specs import COURSES, SPECS
 
@@ -30,7 +32,9 @@ def select(names: list[str] | None, specs: tuple[OpSpec, ...] = SPECS) -> list[O
     for name in names:
         hits = _matches(name, specs)
         if not hits:
-            raise UnknownName(f"unknown op {name!r}; `gradverify list` shows the ops, families and functions")
+            close = difflib.get_close_matches(name, _known_names(specs), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownName(f"unknown op {name!r}{hint}; `gradverify list` shows the ops, families and functions")
         for op, variant in hits:
             chosen.setdefault(op, set()).add(variant)
     return [
@@ -48,6 +52,11 @@ def course(name: str | None) -> tuple[OpSpec, ...]:
     if name not in COURSES:
         raise UnknownName(f"unknown course {name!r}; choose from {', '.join([*COURSES, ALL])}")
     return COURSES[name]
+
+
+def _known_names(specs: tuple[OpSpec, ...]) -> list[str]:
+    """Every name ``select`` accepts without a variant: ops, families, functions."""
+    return sorted({n for s in specs for v in s.variants for n in (s.name, s.family, *_functions(v))})
 
 
 def _matches(name: str, specs: tuple[OpSpec, ...]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ is only looked up by the worker that imports it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,7 +49,7 @@ def submissions(paths: Sequence[str | Path | ModuleType]) -> list[Submission]:
             entries = [
                 e
                 for e in sorted(path.iterdir())
-                if not e.name.startswith((".", "_")) and (e.is_dir() or e.suffix == ".py")
+                if not e.name.startswith((".", "_")) and (e.is_dir() or e.suffix == ".py") and not _not_a_submission(e)
             ]
             if not entries:
                 raise Unreadable(f"{text}: the folder holds no .py file and no subfolder to check")
@@ -65,6 +66,21 @@ def submissions(paths: Sequence[str | Path | ModuleType]) -> list[Submission]:
         if names[s.name] > 1:
             out[i] = Submission(f"{s.name}-{names[s.name]}", s.target, s.kind, s.alone)
     return out
+
+
+REPORT_FILES = ("run.json", "results.csv", "results.csv.partial", "bench.json")
+NOT_SUBMISSIONS = ("reports", "node_modules", "site-packages")
+
+
+def _not_a_submission(entry: Path) -> bool:
+    """Folders in a batch that are no student's work: gradverify's own report folders, virtual
+    environments, caches and build output (hidden and ``_`` folders are skipped already)."""
+    if not entry.is_dir():
+        return False
+    if entry.name in NOT_SUBMISSIONS or entry.name.endswith(".egg-info") or (entry / "pyvenv.cfg").exists():
+        return True
+    inside = [entry, *(c for c in entry.iterdir() if c.is_dir())] if os.access(entry, os.R_OK) else [entry]
+    return any((folder / name).exists() for folder in inside for name in REPORT_FILES)
 
 
 def _file(path: Path, text: str, alone: bool = False) -> Submission:

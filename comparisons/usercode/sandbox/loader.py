@@ -14,6 +14,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import sysconfig
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,12 +79,54 @@ class Loaded:
 
 
 def last_line(e: BaseException) -> str:
-    """The last line of an exception's traceback, e.g. ``ValueError: shapes ... not aligned``."""
+    """The last line of an exception's traceback and where in the user's code it happened, e.g.
+    ``ValueError: shapes ... not aligned (at layers.py:12: out = x @ w + b)``."""
     try:
         lines = traceback.format_exception_only(type(e), e)
-        return lines[-1].strip() if lines else type(e).__name__
+        text = lines[-1].strip() if lines else type(e).__name__
     except BaseException:  # noqa: BLE001 - a hostile __str__
         return type(e).__name__
+    try:
+        return text + _location(e)
+    except BaseException:  # noqa: BLE001 - the location is an aid; the message stands without it
+        return text
+
+
+# frames in these folders are not the user's: gradverify itself, the standard library, installed packages
+_NOT_USER = tuple(
+    {str(Path(__file__).resolve().parents[2])}
+    | {
+        str(Path(p).resolve())
+        for k, p in sysconfig.get_paths().items()
+        if k in ("stdlib", "platstdlib", "purelib", "platlib")
+    }
+)
+
+
+def _location(e: BaseException) -> str:
+    """`` (at FILE:LINE: SOURCE)`` of the innermost frame in the user's code, or ``""``."""
+    if isinstance(e, SyntaxError) and e.filename and e.lineno:
+        file, line, source = e.filename, e.lineno, (e.text or "").strip()
+    else:
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if not _library(f.filename)]
+        if not frames:
+            return ""
+        file, line, source = frames[-1].filename, frames[-1].lineno, (frames[-1].line or "").strip()
+    return f" (at {_shown(file)}:{line}{': ' + source if source else ''})"
+
+
+def _library(filename: str) -> bool:
+    if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>
+        return True
+    path = str(Path(filename).resolve())
+    return any(path == root or path.startswith(root + "/") for root in _NOT_USER)
+
+
+def _shown(filename: str) -> str:
+    try:
+        return str(Path(filename).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return filename
 
 
 def load(target: str, kind: str, wanted: Iterable[str], path: str | None = None) -> Loaded:
