@@ -288,7 +288,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "dgamma_per_row",
         _layer(nm.layernorm_forward, layernorm_backward_dgamma_per_row, (*XGB, "ln_param")),
         ("dgamma", "dbeta"),
-        diagnosis=("shape_only",),  # right values, (C,) for (1, C, 1, 1): minor, still not a pass
+        # (N,) where (D,) is due: wrong values when N == D, a broadcastable shape when N or D is 1
+        diagnosis=("grad_mismatch", "shape_only", "bad_shape"),
     ),
     Mutant(
         "spatial_batchnorm",

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as e:  # before a sweep began, or in a command without a report
         terminated = isinstance(e, Terminated)
-        print(f"gradverify: {'terminated' if terminated else 'interrupted'}: nothing was finished", file=sys.stderr)
+        print(f"gradverify: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
         return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     finally:
         common = sys.modules.get("gradverify.cli.common")

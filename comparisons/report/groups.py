@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gradverify.core.status import Status
+from gradverify.core import status
 
 GROUP_KEYS = ["function", "quantity", "diagnosis"]
 GROUP_COLUMNS = [
@@ -32,11 +32,11 @@ def failure_groups(frame: pd.DataFrame) -> pd.DataFrame:
     ``cases`` (distinct failing cases), ``records``, ``dtypes``, ``worst_rel_err``, and the
     ``message`` and ``reproduce`` command of the worst record, whose index label in ``frame``
     is ``worst``. Errors first, then by worst error."""
-    bad = frame[frame["status"].isin([Status.FAIL, Status.ERROR])]
+    bad = frame[frame["status"].isin(list(status.FAILING))]
     if bad.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS)
     bad = bad.assign(
-        _rank=(bad["status"] == Status.ERROR).astype(int),
+        _rank=bad["status"].map(status.rank),
         _err=pd.to_numeric(bad["rel_err"], errors="coerce"),
         _case=bad["dtype"].astype(str) + "|" + bad["case"].astype(str) + "|" + bad["seed"].astype(str),
     )
@@ -46,7 +46,7 @@ def failure_groups(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 **dict(zip(GROUP_KEYS, key, strict=True)),
-                "status": Status.ERROR if part["_rank"].max() else Status.FAIL,
+                "status": status.ORDER[int(part["_rank"].max())],
                 "cases": int(part["_case"].nunique()),
                 "records": len(part),
                 "dtypes": ", ".join(dict.fromkeys(part["dtype"].astype(str))),

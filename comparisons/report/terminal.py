@@ -16,13 +16,21 @@ import pandas as pd
 from rich.console import Console
 from rich.text import Text
 
+from gradverify.core import status
 from gradverify.report import tables
 from gradverify.report.groups import failure_groups, group_line
 
 MESSAGE_CHARS = 240
 """A group's message is cut here on the terminal; report.html and summary.md keep it whole."""
 
-STYLE = {"fail": "bold red", "error": "bold magenta", "pass": "bold green", "kink": "yellow", "interrupted": "yellow"}
+STYLE = {
+    "fail": "bold red",
+    "error": "bold magenta",
+    "incomplete": "bold red",
+    "pass": "bold green",
+    "kink": "yellow",
+    "interrupted": "yellow",
+}
 
 
 def console(file: TextIO | None = None) -> Console:
@@ -38,7 +46,7 @@ def render(frame: pd.DataFrame, meta: dict[str, Any], verbose: bool = False, lim
         lines += [Text(line) for line in tables.markdown(frame, meta).rstrip("\n").splitlines()]
         lines.append(Text(""))
     t = tables.totals(frame)
-    failing = t["fail"] + t["error"]
+    failing = sum(t.get(s, 0) for s in status.FAILING)
     word, style = ("FAILED", STYLE["fail"]) if failing else ("OK", STYLE["pass"])
     if meta.get("interrupted"):
         word, style = "INTERRUPTED", STYLE["interrupted"]
@@ -55,6 +63,7 @@ def render(frame: pd.DataFrame, meta: dict[str, Any], verbose: bool = False, lim
             lines.append(Text.assemble("      replay: ", (g["reproduce"], "cyan")))
     if len(groups) > limit:
         lines.append(Text(f"... and {len(groups) - limit} more groups in report.html"))
+    lines += [Text(line) for line in tables.apart_lines(frame)]  # stubs, not checked, warnings
     if failing and not groups.empty and groups.iloc[0]["reproduce"]:
         again = explain_command(groups.iloc[0]["reproduce"])
         if again:

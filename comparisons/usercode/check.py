@@ -182,7 +182,7 @@ class SubmissionCheck:
             self.plan.specs = [discovery.first_edition(s, self.plan.notes) for s in self.plan.specs]
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
-        for fields in coverage.unchecked(SPECS, plan, inventory, self.selection):
+        for fields in coverage.unchecked((*specs, *own), plan, inventory, self.selection):  # the chosen course's names
             self.plan.records.append(Record(dtype="all", case="discovery", seed=0, reproduce=command, **fields))
         return self.plan
 
