@@ -16,6 +16,7 @@ import gradverify.impl.cs231n.layers as impl
 from gradverify.bench import GROUPS, timing, verification
 from gradverify.bench.output import ENVIRONMENT_FILE, JSON_FILE, MARKDOWN_FILE
 from gradverify.cli import main as cli
+from gradverify.run import threads
 
 KEYS = {"benchmark", "subject", "baseline", "subject_s", "baseline_s", "ratio", "params"}
 
@@ -83,7 +84,7 @@ def test_quick_bench_states_threads_and_blas(quick_bench: tuple[Path, Path, int]
 
 def test_bench_restores_thread_settings() -> None:
     before = (torch.get_num_threads(), [p["num_threads"] for p in threadpool_info()])
-    with timing.pinned():
+    with threads.pinned():
         assert torch.get_num_threads() == 1
     assert (torch.get_num_threads(), [p["num_threads"] for p in threadpool_info()]) == before
 

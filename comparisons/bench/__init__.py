@@ -29,7 +29,8 @@ GROUPS: dict[str, str] = {
 
 def run_groups(quick: bool, only: list[str] | None = None, memory_cases: int | None = None) -> list[Row]:
     """Run the chosen groups (all by default) with pinned threads; their rows in order."""
-    from gradverify.bench.timing import Settings, pinned
+    from gradverify.bench.timing import Settings
+    from gradverify.run.threads import pinned
 
     settings = Settings.make(quick)
     rows: list[Row] = []

@@ -11,14 +11,14 @@ import contextlib
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from statistics import median
 from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info
 
 from gradverify.run import run_info
 
@@ -129,19 +129,6 @@ def with_goal(r: Row, most: float, text: str | None = None) -> Row:
     r.params["goal"] = text or f"ratio <= {most:g}"
     r.params["met"] = bool(r.ratio <= most)
     return r
-
-
-@contextlib.contextmanager
-def pinned() -> Iterator[None]:
-    """One torch thread and one BLAS/OpenMP thread for the block, restored after it."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    limits = threadpool_limits(limits=1)
-    try:
-        yield
-    finally:
-        limits.restore_original_limits()
-        torch.set_num_threads(before)
 
 
 def environment() -> dict[str, Any]:

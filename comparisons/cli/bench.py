@@ -48,7 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def execute(args: argparse.Namespace, argv: list[str]) -> int:
     from gradverify.bench import output as bench_output  # pandas and torch: only once the flags are right
     from gradverify.bench import run_groups
-    from gradverify.bench.timing import environment, pinned
+    from gradverify.bench.timing import environment
+    from gradverify.run.threads import pinned
 
     out_dir = common.prepare_outputs(args, "bench")
     with pinned():  # state the thread settings the rows are timed with

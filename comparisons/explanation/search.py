@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from gradverify.core.engine import check_case
 from gradverify.core.records import Record
@@ -22,6 +21,7 @@ from gradverify.core.sampling import RANDOM, TIES, case_seed
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import FAILING, Status
 from gradverify.explanation import stages as reference_stages
+from gradverify.run import threads
 from gradverify.run.plan import Case
 
 DEFAULT_BUDGET = 120
@@ -74,7 +74,7 @@ def explain(
     reproduce: Callable[[OpSpec, str, Case], Callable[[Variant], str]] | None = None,
 ) -> Explanation:
     """Find (or replay) the smallest failing case of ``spec``'s only variant and explain it."""
-    torch.set_num_threads(1)  # as in runner.sweep: tiny samples run faster on one thread
+    threads.one_torch_thread()
     (variant,) = spec.variants
     result = Explanation(variant.adapter.primary, spec.name, variant.name, searched=0, failing_cases=0)
     kinds = search_kinds(spec)
