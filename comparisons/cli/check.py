@@ -29,7 +29,7 @@ import pandas as pd
 from gradverify.cli import common
 from gradverify.core.display import clean
 from gradverify.core.records import COLUMNS
-from gradverify.report import files as report
+from gradverify.report import files
 from gradverify.run.sinks import CsvSink
 from gradverify.specs import registry
 from gradverify.usercode import batch, batch_journal, batch_runner
@@ -285,11 +285,11 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
     out_dir = common.prepare_outputs(args, "check")
     key = batch_journal.identity(subs, options)
     previous = batch_journal.read(out_dir)
-    partial = out_dir / (report.RESULTS_FILE + ".partial")
+    partial = out_dir / (files.RESULTS_FILE + ".partial")
     resume = previous.batch == key and not previous.finished and partial.is_file()
     earlier = batch_journal.read_partial(partial) if resume else None  # read before the sink truncates it
     common.write_started(out_dir, meta)
-    sink = CsvSink(out_dir / report.RESULTS_FILE, (*COLUMNS, "submission"))  # public columns keep their places
+    sink = CsvSink(out_dir / files.RESULTS_FILE, (*COLUMNS, "submission"))  # public columns keep their places
     journal = batch_journal.Journal(out_dir, key, previous if resume else None)
     inventory = batch.Inventory()
     todo = _resume(subs, options, previous, earlier, sink, journal, inventory) if resume else subs
@@ -330,7 +330,7 @@ def _batch(subs: list[Submission], options: CheckOptions, args: argparse.Namespa
     sink.close(complete=True)
     journal.close(finished=not meta["interrupted"])
     _in_submission_order(sink.path, [s.name for s in subs])
-    frame = report.load_results(out_dir)[0]
+    frame = files.load_results(out_dir)[0]
     code = common.finish([], out_dir, args, meta, frame=frame)
     order = {s.name: i for i, s in enumerate(subs)}
     text = batch.write(batch.table(frame.sort_values("submission", key=lambda c: c.map(order), kind="stable")), out_dir)
@@ -352,7 +352,7 @@ def _in_submission_order(path: Path, names: list[str]) -> None:
     rows.sort(key=lambda row: order.get(row[column], len(order)))  # stable: a submission's own order is kept
     text = io.StringIO()
     csv.writer(text).writerows([header, *rows])
-    report.write_atomic(path, text.getvalue())
+    files.write_atomic(path, text.getvalue())
 
 
 def _check_whole(item: tuple[Submission, CheckOptions]) -> tuple[list[list[Any]], list[int]]:

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from gradverify.core import declare as core_declare
+from gradverify.core.declare import floating_inputs
+from gradverify.core.declare import op as declare_op
 from gradverify.core.roles import Roles
 from gradverify.core.sampling import RANDOM, TIES, Sample
 from gradverify.core.spec import OpSpec
@@ -183,8 +184,8 @@ class Declaration:
         if self.kinks is not None:
             fields["kinks"] = KinkMarks(self.kinks, names, wrt, self.name)
         if self.style == "loss":
-            return core_declare.op(loss=resolve(self.loss), **fields)
-        return core_declare.op(forward=resolve(self.forward), backward=resolve(self.backward), **fields)
+            return declare_op(loss=resolve(self.loss), **fields)
+        return declare_op(forward=resolve(self.forward), backward=resolve(self.backward), **fields)
 
     def _wrt(self, draw: InputSampler) -> tuple[str, ...]:
         if self.style == "forward":
@@ -192,7 +193,7 @@ class Declaration:
                 raise DeclarationError(f"{self.name}: wrt needs a backward (a forward alone has no gradients)")
             return ()
         one = draw(np.random.default_rng(0), RANDOM)
-        floating = core_declare.floating_inputs(one, draw.names)
+        floating = floating_inputs(one, draw.names)
         if self.wrt is None:
             if not floating:
                 raise DeclarationError(f"{self.name}: no input is a floating-point array, so nothing to differentiate")
