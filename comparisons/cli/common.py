@@ -63,24 +63,23 @@ def release_locks() -> None:
     run_info.release_locks()
 
 
-def positive(text: str) -> int:
+def _whole(text: str, least: int, expected: str, short: str) -> int:
+    """``text`` as an int of at least ``least``; the messages say what was expected."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{short}, got {value}")
     return value
+
+
+def positive(text: str) -> int:
+    return _whole(text, 1, "a positive whole number", "must be at least 1")
 
 
 def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return _whole(text, 0, "a whole number", "must not be negative")
 
 
 def case(text: str) -> Case:
@@ -215,13 +214,7 @@ def add_output_options(parser: argparse.ArgumentParser, default_prefix: str) -> 
 
 
 def keep(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (the run's own folder), got {value}")
-    return value
+    return _whole(text, 1, "a whole number", "must be at least 1 (the run's own folder)")
 
 
 def check_outputs(args: argparse.Namespace) -> None:
