@@ -198,3 +198,16 @@ def test_a_helper_calling_a_function_the_package_lacks_is_not_checked() -> None:
     assert set(helper["status"]) == {"not_checked"} and set(helper["diagnosis"]) == {"missing_dependency"}
     assert helper["message"].str.contains("layernorm_forward").all()
     assert (frame[frame["function"].str.startswith("affine_")]["status"].isin(["pass", "not_checked"])).all()
+
+
+def test_a_file_needing_an_absent_package_and_defining_nothing_checked_is_not_checked() -> None:
+    frame = check(HERE / "pytorch_files" / "cs231n", **FAST)
+    imports = frame[frame["function"] == "(import)"]
+    imports = imports.set_index(imports["message"].str.extract(r"^(\S+)")[0])
+    assert imports.loc["gan_pytorch.py", "status"] == "not_checked"
+    assert imports.loc["gan_pytorch.py", "diagnosis"] == "missing_module"
+    assert "gradverify_fixture_absent_vision is not installed" in imports.loc["gan_pytorch.py", "message"]
+    # a file that defines a function gradverify checks keeps its import error
+    assert (imports.loc["model.py", "status"], imports.loc["model.py", "diagnosis"]) == ("error", "import_error")
+    layers = frame[frame["function"].isin(["affine_forward", "affine_backward", "relu_forward", "relu_backward"])]
+    assert not layers.empty and (layers["status"] == "pass").all()

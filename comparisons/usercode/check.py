@@ -157,19 +157,21 @@ class SubmissionCheck:
                 "forbidden_import", f"{self.submission.target} imports {modules}: {grading.why(modules)}"
             )
             return self.plan
+        options = self.options
+        builtin = {s.name for s in SPECS}
+        own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
+        claimed = set(discovery.course_names(own))
+        # --ops names ops of any course, as for run
+        course = options.course or (registry.ALL if options.ops else None)
+        specs, note = discovery.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
+        checked_names = frozenset(discovery.course_names((*specs, *own)))
         for error in (e for e in _list(reply.get("errors")) if isinstance(e, dict)):
-            verdict = coverage.import_failure(str(error.get("module"))[:100], str(error.get("message"))[:1000])
+            module, message = str(error.get("module"))[:100], str(error.get("message"))[:1000]
+            verdict = coverage.import_failure(module, message, self.submission.target, checked_names)
             self.add_submission_record(verdict.code, verdict.message, verdict.status)
         if not reply.get("modules"):
             return self.plan
         try:
-            options = self.options
-            builtin = {s.name for s in SPECS}
-            own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
-            claimed = set(discovery.course_names(own))
-            # --ops names ops of any course, as for run
-            course = options.course or (registry.ALL if options.ops else None)
-            specs, note = discovery.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
             plan = discovery.plan(
                 (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
             )

@@ -10,6 +10,7 @@ Everything else stays an error: a student file that does not import is the stude
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,8 +50,12 @@ class Verdict:
     message: str
 
 
-def import_failure(module: str, message: str) -> Verdict:
-    """The verdict on a file of the submission that could not be imported."""
+def import_failure(
+    module: str, message: str, target: str | None = None, names: frozenset[str] = COURSE_NAMES
+) -> Verdict:
+    """The verdict on a file of the submission that could not be imported. ``target``: the
+    submission's file or folder, read to tell whether the file defines any of ``names`` (the
+    functions and classes of the course being checked)."""
     missing = MISSING.search(message)
     text = f"{module} cannot be imported: {message}"
     if provided.is_provided_file(module):
@@ -70,7 +75,47 @@ def import_failure(module: str, message: str) -> Verdict:
     numpy2 = removed_in_numpy2(message)
     if numpy2:
         return Verdict(Status.ERROR, "numpy2_removed", f"{text}. {numpy2}")
+    if missing and target is not None and not defines_any(target, module, names):
+        # assignment 3's PyTorch notebooks' files (gan_pytorch.py needs torchvision): nothing here is ours to check
+        return Verdict(
+            Status.NOT_CHECKED,
+            "missing_module",
+            f"{text}: {missing.group(1)} is not installed where gradverify runs, and the file defines no function "
+            f"or class that gradverify checks, so nothing is lost",
+        )
     return Verdict(Status.ERROR, "import_error", text)
+
+
+def defines_any(target: str, module: str, names: frozenset[str]) -> bool:
+    """Whether any file of ``target`` that ``module`` may name (``gan_pytorch.py``,
+    ``cs231n.gan_pytorch``) defines a function or class of ``names``; a file that cannot be
+    found or parsed counts as defining one, so an import error is never explained away."""
+    root = Path(target)
+    stem = module[:-3] if module.endswith(".py") else module
+    relative = Path(*stem.split(".")).with_suffix(".py") if stem.replace(".", "").isidentifier() else None
+    if root.is_file():
+        files = [root]
+    elif root.is_dir():
+        files = [p for p in sorted(root.rglob("*.py"))[:2000] if relative is None or _ends_with(p, relative)]
+        files += [p for p in sorted(root.rglob(module)) if module.endswith(".py") and p not in files]
+    else:
+        files = []
+    if not files:
+        return True
+    for path in files:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, SyntaxError, ValueError):
+            return True
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        if defined & names:
+            return True
+    return False
+
+
+def _ends_with(path: Path, relative: Path) -> bool:
+    """``a/b/cs231n/gan_pytorch.py`` ends with ``cs231n/gan_pytorch.py`` and ``gan_pytorch.py``."""
+    return path.parts[-len(relative.parts) :] == relative.parts
 
 
 def removed_in_numpy2(message: str) -> str | None:
