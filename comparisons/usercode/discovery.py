@@ -237,6 +237,8 @@ class _Planner:
     grad_keys: dict[str, str]
     record: Callable[..., dict[str, Any]]
     result: Plan
+    signature_notes: list[str] = field(default_factory=list)
+    """Variants of the op being planned that the code's signature rules out."""
 
     def unchecked(self, spec: OpSpec, variant: Variant, function: str, message: str, quantity: str = "(call)") -> None:
         self.result.records.append(
@@ -247,6 +249,7 @@ class _Planner:
         """Plan every variant of ``spec``: full checks share one spec copy, forward-only
         checks another (without gradients), and a variant with fewer outputs its own."""
         full, forward_only, own = [], [], []
+        self.signature_notes = []
         for index, variant in enumerate(spec.variants):
             if index == 0 and spec.name in self.failed:
                 self.unchecked(spec, variant, spec.name, f"--map {spec.name}: {self.failed[spec.name]}")
@@ -260,6 +263,8 @@ class _Planner:
                 own.append(dataclasses.replace(spec, variants=(v,), outputs=outputs))
             else:
                 (forward_only if v.adapter.forward_only else full).append(v)
+        if not (full or forward_only or own):  # another edition's signature of the op was checked: no news
+            self.result.notes += self.signature_notes
         taken, kept = {_forward_key(v) for v in full}, []
         for v in forward_only:  # a forward that another variant of the op already checks is not repeated
             if _forward_key(v) not in taken:
@@ -310,7 +315,7 @@ class _Planner:
         if isinstance(adapter, ModelLoss) and not missing:
             missing = [f"{k} in loss" for k in adapter.loss_kwargs if not _takes(first.info.get("loss_params"), k)]
         if missing:  # an op for an extended API (svm_delta's delta, normalization=...) this code lacks
-            self.result.notes.append(
+            self.signature_notes.append(
                 f"{spec.name}:{variant.name} not checked: {first.qualname} takes no {', '.join(missing)}"
             )
             return None

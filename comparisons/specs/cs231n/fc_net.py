@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 import gradverify.impl.cs231n.fc_net as impl
+import gradverify.impl.cs231n.fc_net_2016 as impl_2016
 import gradverify.reference.cs231n.fc_net as ref
 from gradverify.core.adapters import ModelLoss
+from gradverify.core.conventions import Convention
 from gradverify.core.model_state import set_running_stats
 from gradverify.core.sampling import C2, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import ONE, OpSpec, Variant
@@ -183,38 +185,92 @@ def _net_reference(t: Sample, hidden: int, normalization: str | None, dropout: b
     }
 
 
-def net_init(s: Sample, normalization: str | None, dropout: bool) -> dict[str, Any]:
-    """FullyConnectedNet's constructor arguments for a sample."""
+NEW_KWARGS, DROPOUT_KWARG, USE_BATCHNORM = "vectorized", "2016-2020", "2016-2017"
+"""FullyConnectedNet's constructor by edition, as variant names: 2021-2024 take
+``dropout_keep_ratio`` and ``normalization``; 2018-2020 ``dropout`` (keep probability) and
+``normalization``; 2016-2017 ``dropout`` (its template's drop probability) and ``use_batchnorm``.
+The answer key of the older variants is the 2016-2017 class."""
+ANSWER_KEYS = {NEW_KWARGS: impl.FullyConnectedNet, DROPOUT_KWARG: impl_2016.FullyConnectedNet}
+ANSWER_KEYS[USE_BATCHNORM] = impl_2016.FullyConnectedNet
+
+
+def net_init(s: Sample, normalization: str | None, dropout: bool, signature: str = NEW_KWARGS) -> dict[str, Any]:
+    """FullyConnectedNet's constructor arguments for a sample, in the keywords of ``signature``."""
     kwargs = dict(
         hidden_dims=s["hidden_dims"],
         input_dim=s["X"].shape[1],
         num_classes=s["num_classes"],
-        normalization=normalization,
         reg=s["reg"],
         dtype=s["X"].dtype,
     )
+    if signature == USE_BATCHNORM:
+        kwargs.update(use_batchnorm=normalization == "batchnorm")
+    elif signature == NEW_KWARGS or normalization:
+        kwargs.update(normalization=normalization)
     if dropout:
-        kwargs.update(dropout_keep_ratio=s["p"], seed=s["seed"])
+        kwargs.update({"dropout_keep_ratio" if signature == NEW_KWARGS else "dropout": s["p"], "seed": s["seed"]})
     return kwargs
 
 
-def net_adapter(cls: Any, normalization: str | None, dropout: bool) -> ModelLoss:
+def net_adapter(cls: Any, normalization: str | None, dropout: bool, signature: str = NEW_KWARGS) -> ModelLoss:
     """The adapter of a FullyConnectedNet-like class configured as the spec of that option."""
     return ModelLoss(
         cls,
-        lambda s: net_init(s, normalization, dropout),
+        lambda s: net_init(s, normalization, dropout, signature),
         _net_params(HIDDEN_LAYERS, normalization),
         DATA,
         prepare=set_running_stats if normalization == "batchnorm" else None,
     )
 
 
-def _net_spec(name: str, normalization: str | None, dropout: bool, edge_cases: tuple[str, ...], doc: str) -> OpSpec:
+def _drop_view(mask_rule: str) -> Any:
+    """The sample as the reference sees it when the network's dropout takes ``dropout=q`` as
+    the probability of dropping: keep 1 - q, with the masks the course's reseeded generator
+    gives under ``mask_rule`` (``rand >= p`` or ``rand < 1 - p``: equal in law, not in draws)."""
+
+    def view(sample: Sample) -> Sample:
+        q, n = sample["p"], len(sample["X"])
+        arrays = dict(sample.arrays)
+        for i, h in enumerate(sample["hidden_dims"], start=1):
+            draw = np.random.RandomState(sample["seed"]).rand(n, h)
+            arrays[f"mask{i}"] = draw >= q if mask_rule == "ge" else draw < 1 - q
+        return Sample(arrays, {**sample.static, "p": 1.0 - q})
+
+    return view
+
+
+NET_KEEP = Convention("keep_p", "dropout is the keep probability", editions=tuple(range(2018, 2025)))
+NET_DROP = {
+    "default_convention": NET_KEEP,
+    "conventions": tuple(
+        Convention(
+            f"drop_p_{rule}", f"dropout is the drop probability (kept where {where})", (2016, 2017), _drop_view(rule)
+        )
+        for rule, where in (("ge", "rand >= p"), ("lt", "rand < 1 - p"))
+    ),
+}
+"""The 2016-2017 networks pass ``dropout`` on as ``dropout_param['p']``, which their template
+calls the drop probability; students kept units where ``rand >= p`` or ``rand < 1 - p``."""
+
+
+def _net_spec(
+    name: str,
+    normalization: str | None,
+    dropout: bool,
+    edge_cases: tuple[str, ...],
+    doc: str,
+    signatures: tuple[str, ...] = (NEW_KWARGS,),
+) -> OpSpec:
+    """``signatures``: the constructor keywords of the editions that had this option; the
+    answer key takes the latest, students' code any one of them."""
     hidden = HIDDEN_LAYERS
     return OpSpec(
         name=name,
         family="fc_net",
-        variants=(Variant("vectorized", net_adapter(impl.FullyConnectedNet, normalization, dropout)),),
+        variants=tuple(
+            Variant(signature, net_adapter(ANSWER_KEYS[signature], normalization, dropout, signature))
+            for signature in signatures
+        ),
         reference=lambda t: _net_reference(t, hidden, normalization, dropout),
         sample=lambda rng, case: _net_sample(rng, case, hidden, normalization, dropout),
         outputs={"loss": ONE, "scores": None},
@@ -227,6 +283,7 @@ def _net_spec(name: str, normalization: str | None, dropout: bool, edge_cases: t
         # keeps only rounding noise of them (seen: 3% of a near-zero max in ties:344)
         deviations=(bias_before_batchnorm(),) if normalization == "batchnorm" else (),
         description=doc,
+        **(NET_DROP if dropout else {}),
     )
 
 
@@ -239,6 +296,7 @@ SPECS = (
         (C2, TIES),
         f"{{affine - batchnorm - relu}} x {HIDDEN_LAYERS} - affine - softmax, N >= 3: training loss with batch "
         "statistics, test-time scores with the running statistics, gradients of W, b, gamma, beta",
+        (NEW_KWARGS, USE_BATCHNORM),
     ),
     _net_spec(
         "fully_connected_net_layernorm",
@@ -255,5 +313,6 @@ SPECS = (
         f"{{affine - relu - dropout}} x {HIDDEN_LAYERS} - affine - softmax with seed: ASSUMES the course's "
         "dropout_forward, which reseeds numpy's global generator with dropout_param['seed'] in every layer "
         "and keeps np.random.rand(N, H) < p; the reference gets those masks",
+        (NEW_KWARGS, DROPOUT_KWARG),
     ),
 )
