@@ -211,3 +211,19 @@ def test_a_file_needing_an_absent_package_and_defining_nothing_checked_is_not_ch
     assert (imports.loc["model.py", "status"], imports.loc["model.py", "diagnosis"]) == ("error", "import_error")
     layers = frame[frame["function"].isin(["affine_forward", "affine_backward", "relu_forward", "relu_backward"])]
     assert not layers.empty and (layers["status"] == "pass").all()
+
+
+def test_the_2016_2017_fully_connected_net_constructor_is_checked_under_its_edition() -> None:
+    frame = check(HERE / "fc_net_2016.py", ops="fully_connected_net_dropout,fully_connected_net_batchnorm", cases=2)
+    dropout = frame[frame["op"] == "fully_connected_net_dropout"]
+    batchnorm = frame[frame["op"] == "fully_connected_net_batchnorm"]
+    assert set(dropout["variant"]) == {"2016-2020"} and set(batchnorm["variant"]) == {"2016-2017"}
+    assert (dropout["status"] == "pass").all() and (batchnorm["status"] == "pass").all()
+    assert dropout["convention"].str.contains("drop probability \\(kept where rand >= p\\)").any()
+
+
+def test_a_pinned_later_edition_fails_the_2016_network_dropout_by_name() -> None:
+    frame = check(HERE / "fc_net_2016.py", ops="fully_connected_net_dropout", cases=2, edition=2019)
+    failed = frame[frame["status"] == "fail"]
+    assert not failed.empty and set(failed["diagnosis"]) == {"other_edition"}
+    assert failed["message"].str.contains("dropout is the drop probability").all()
