@@ -107,7 +107,8 @@ def defines_any(target: str, module: str, names: frozenset[str]) -> bool:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
         except (OSError, SyntaxError, ValueError):
             return True
-        defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, kinds)}
         if defined & names:
             return True
     return False

@@ -43,19 +43,29 @@ def batchnorm_backward(dout, cache):
     return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
 
 
-class FullyConnectedNet(object):
-    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout=0, use_batchnorm=False,
-                 reg=0.0, weight_scale=1e-2, dtype=np.float32, seed=None):
+class FullyConnectedNet:
+    def __init__(
+        self,
+        hidden_dims,
+        input_dim=3 * 32 * 32,
+        num_classes=10,
+        dropout=0,
+        use_batchnorm=False,
+        reg=0.0,
+        weight_scale=1e-2,
+        dtype=np.float32,
+        seed=None,
+    ):
         self.use_batchnorm, self.use_dropout = use_batchnorm, dropout > 0
         self.reg, self.num_layers, self.dtype = reg, 1 + len(hidden_dims), dtype
         dims = [input_dim] + list(hidden_dims) + [num_classes]
         self.params = {}
         for i in range(1, self.num_layers + 1):
-            self.params["W%d" % i] = (weight_scale * np.random.randn(dims[i - 1], dims[i])).astype(dtype)
-            self.params["b%d" % i] = np.zeros(dims[i], dtype=dtype)
+            self.params[f"W{i}"] = (weight_scale * np.random.randn(dims[i - 1], dims[i])).astype(dtype)
+            self.params[f"b{i}"] = np.zeros(dims[i], dtype=dtype)
             if use_batchnorm and i < self.num_layers:
-                self.params["gamma%d" % i] = np.ones(dims[i], dtype=dtype)
-                self.params["beta%d" % i] = np.zeros(dims[i], dtype=dtype)
+                self.params[f"gamma{i}"] = np.ones(dims[i], dtype=dtype)
+                self.params[f"beta{i}"] = np.zeros(dims[i], dtype=dtype)
         self.dropout_param = {}
         if self.use_dropout:
             self.dropout_param = {"mode": "train", "p": dropout}
@@ -71,11 +81,11 @@ class FullyConnectedNet(object):
             bn_param["mode"] = mode
         out, caches = X.reshape(X.shape[0], -1), []
         for i in range(1, self.num_layers):
-            a = out.dot(self.params["W%d" % i]) + self.params["b%d" % i]
+            a = out.dot(self.params[f"W{i}"]) + self.params[f"b{i}"]
             bn_cache = drop_cache = None
             if self.use_batchnorm:
                 a, bn_cache = batchnorm_forward(
-                    a, self.params["gamma%d" % i], self.params["beta%d" % i], self.bn_params[i - 1]
+                    a, self.params[f"gamma{i}"], self.params[f"beta{i}"], self.bn_params[i - 1]
                 )
             h = np.maximum(a, 0)
             if self.use_dropout:
@@ -83,7 +93,7 @@ class FullyConnectedNet(object):
             caches.append((out, a, bn_cache, drop_cache))
             out = h
         L = self.num_layers
-        scores = out.dot(self.params["W%d" % L]) + self.params["b%d" % L]
+        scores = out.dot(self.params[f"W{L}"]) + self.params[f"b{L}"]
         if mode == "test":
             return scores
         shifted = scores - scores.max(axis=1, keepdims=True)
@@ -93,19 +103,19 @@ class FullyConnectedNet(object):
         dscores = probs.copy()
         dscores[np.arange(N), y] -= 1
         dscores /= N
-        grads = {"W%d" % L: out.T.dot(dscores), "b%d" % L: dscores.sum(axis=0)}
-        dout = dscores.dot(self.params["W%d" % L].T)
+        grads = {f"W{L}": out.T.dot(dscores), f"b{L}": dscores.sum(axis=0)}
+        dout = dscores.dot(self.params[f"W{L}"].T)
         for i in range(L - 1, 0, -1):
             x_in, a, bn_cache, drop_cache = caches[i - 1]
             if self.use_dropout:
                 dout = dropout_backward(dout, drop_cache)
             da = dout * (a > 0)
             if self.use_batchnorm:
-                da, grads["gamma%d" % i], grads["beta%d" % i] = batchnorm_backward(da, bn_cache)
-            grads["W%d" % i], grads["b%d" % i] = x_in.T.dot(da), da.sum(axis=0)
-            dout = da.dot(self.params["W%d" % i].T)
+                da, grads[f"gamma{i}"], grads[f"beta{i}"] = batchnorm_backward(da, bn_cache)
+            grads[f"W{i}"], grads[f"b{i}"] = x_in.T.dot(da), da.sum(axis=0)
+            dout = da.dot(self.params[f"W{i}"].T)
         for i in range(1, L + 1):
-            W = self.params["W%d" % i]
+            W = self.params[f"W{i}"]
             loss += 0.5 * self.reg * np.sum(W * W)
-            grads["W%d" % i] += self.reg * W
+            grads[f"W{i}"] += self.reg * W
         return loss, grads
