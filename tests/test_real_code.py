@@ -227,3 +227,51 @@ def test_a_pinned_later_edition_fails_the_2016_network_dropout_by_name() -> None
     failed = frame[frame["status"] == "fail"]
     assert not failed.empty and set(failed["diagnosis"]) == {"other_edition"}
     assert failed["message"].str.contains("dropout is the drop probability").all()
+
+
+@pytest.mark.parametrize(
+    ("package", "why"), [("py2fast", "fast_layers.py is not Python 3"), ("nofast", "fast_layers.py was not committed")]
+)
+def test_a_python2_or_missing_fast_layers_file_is_replaced_and_said_so(package: str, why: str) -> None:
+    frame = check(HERE / package / "cs231n", **FAST)
+    imports = frame[frame["function"] == "(import)"]
+    assert len(imports) == 1 and imports["status"].iloc[0] == "not_checked", imports["message"].tolist()
+    assert why in imports["message"].iloc[0] and "NumPy fast layers stand in" in imports["message"].iloc[0]
+    # the package imports, so the student's layers and the sandwiches over the fast conv are checked
+    checked = frame[frame["function"] != "(import)"]
+    assert {"affine_relu_forward", "conv_relu_forward", "conv_relu_backward"} <= set(checked["function"])
+    assert not checked["function"].str.contains("fast").any()  # the stand-in is never taken for the student's
+    assert (checked[checked["function"] != "sgd_momentum"]["status"] == "pass").all()
+
+
+def test_python2_only_apis_are_not_checked_with_the_reason() -> None:
+    frame = check(HERE / "py2fast" / "cs231n", ops="sgd_momentum", **FAST)
+    frame = frame[frame["function"] == "sgd_momentum"]
+    assert set(frame["status"]) == {"not_checked"} and set(frame["diagnosis"]) == {"python2_source"}
+    assert frame["message"].str.contains("iteritems is Python 2 only").all()
+
+
+def test_the_numpy_fast_layers_stand_in_matches_the_naive_layers() -> None:
+    from gradverify.impl.cs231n import layers as naive
+    from gradverify.usercode.sandbox import fast_layers_numpy as fast
+
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 7, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    conv = {"stride": 2, "pad": 1}
+    out, cache = fast.conv_forward_fast(x, w, b, conv)
+    want, want_cache = naive.conv_forward_naive(x, w, b, conv)
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(out, want, atol=1e-12)
+    for got, expected in zip(
+        fast.conv_backward_fast(dout, cache), naive.conv_backward_naive(dout, want_cache), strict=True
+    ):
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    for pool in ({"pool_height": 2, "pool_width": 2, "stride": 2}, {"pool_height": 3, "pool_width": 2, "stride": 1}):
+        x = rng.standard_normal((2, 3, 6, 4))
+        out, cache = fast.max_pool_forward_fast(x, pool)
+        want, want_cache = naive.max_pool_forward_naive(x, pool)
+        dout = rng.standard_normal(out.shape)
+        np.testing.assert_allclose(out, want)
+        np.testing.assert_allclose(
+            fast.max_pool_backward_fast(dout, cache), naive.max_pool_backward_naive(dout, want_cache)
+        )

@@ -31,6 +31,11 @@ PY2_DIVISION = re.compile(
     r"'float' object cannot be interpreted as an integer|slice indices must be integers|"
     r"only integer scalar arrays can be converted|'float' object is not iterable|must be int, not float"
 )
+PY2_API = re.compile(
+    r"object has no attribute '(iteritems|itervalues|iterkeys|has_key)'|"
+    r"name '(unicode|basestring|raw_input|unichr|long|cmp|reduce)' is not defined"
+)
+"""Python 2 APIs that Python 3 removed: the code is right under the Python it was written for."""
 REMOVED_IN_NUMPY2 = re.compile(
     r"module 'numpy' has no attribute '(int|float|bool|object|complex|str|long|unicode|asscalar|"
     r"row_stack|float_|complex_|NaN|Inf|PINF|NINF|infty|product|cumproduct|alltrue|sometrue|round_|in1d|"
@@ -70,7 +75,7 @@ def import_failure(
         return Verdict(
             Status.NOT_CHECKED,
             "python2_source",
-            f"{text}: Python 2 source, which Python 3 cannot import (check it with --python pointing at a Python 2)",
+            f"{text}: Python 2 source, which Python 3 cannot import (gradverify checks Python 3 code: port it)",
         )
     numpy2 = removed_in_numpy2(message)
     if numpy2:
@@ -157,10 +162,17 @@ def course_provided(records: Iterable[Record], python2: bool = False) -> list[Re
             numpy2 = removed_in_numpy2(r.message or "")
             if numpy2:
                 r = r.replace(diagnosis="numpy2_removed", message=f"{r.message}. {numpy2}")
+            elif PY2_API.search(r.message or ""):
+                api = next(g for g in PY2_API.search(r.message or "").groups() if g)
+                message = (
+                    f"{r.message}: Python 2 code ({api} is Python 2 only). Not checked: gradverify checks Python 3 "
+                    f"code (port it: items(), values(), keys(), in)"
+                )
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="python2_source", message=message)
             elif python2 and PY2_DIVISION.search(r.message or ""):
                 message = (
                     f"{r.message}: Python 2 code, where / between integers gave an integer; under Python 3 a size "
-                    f"became a float. Not checked: use // (or check it with --python pointing at a Python 2)"
+                    f"became a float. Not checked: use // between integers"
                 )
                 r = r.replace(status=Status.NOT_CHECKED, diagnosis="python2_division", message=message)
             elif _undefined_course_name(r.message or ""):

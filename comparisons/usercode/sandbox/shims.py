@@ -2,10 +2,13 @@
 
 CS231n's templates import ``past.builtins.xrange`` and ``future.standard_library`` (the
 ``future`` package, 2017-2024), ``matplotlib.pyplot`` (``neural_net.py``) and the compiled
-``im2col_cython`` that nobody commits. None of them matters to a gradient, so when the real
-module cannot be imported a minimal stand-in is registered instead, and the 2016 templates'
-``xrange`` is given to Python 3. Only modules that are really missing are replaced; the
-stand-ins that were installed are listed in ``INSTALLED`` (the worker reports them).
+``im2col_cython`` that nobody commits; ``layer_utils.py`` imports the course's
+``fast_layers.py``, which some never committed and which 2016 wrote in Python 2. None of them
+matters to a gradient the student wrote, so when the real module cannot be imported a
+stand-in is registered instead, and the 2016 templates' ``xrange`` is given to Python 3. Only
+modules that are really missing (or, for ``fast_layers.py``, not Python 3) are replaced; the
+stand-ins installed are listed in ``INSTALLED``, and a replaced course file is reported as not
+checked.
 """
 
 from __future__ import annotations
@@ -66,16 +69,55 @@ def _compiled(folder: Path, stem: str) -> bool:
     return any((folder / (stem + suffix)).is_file() for suffix in importlib.machinery.EXTENSION_SUFFIXES)
 
 
-def install(package: str | None, folder: Path | None = None) -> None:
+def install(package: str | None, folder: Path | None = None) -> dict[str, str]:
     """Stand-ins for missing libraries; for a course ``package`` loaded from ``folder`` whose
-    compiled ``im2col_cython`` is absent, the NumPy one."""
+    compiled ``im2col_cython`` is absent, the NumPy one, and whose ``fast_layers.py`` is
+    absent or Python 2, the NumPy fast layers. Returns why each course file was replaced, by
+    module name (what the parent reports as not checked)."""
     if not hasattr(builtins, "xrange"):
         builtins.xrange = range  # the 2016 templates' loops (Python 2)
     _library_stand_ins()
-    if package is None or folder is None or _compiled(folder, "im2col_cython"):
-        return
-    from gradverify.usercode.sandbox import im2col_numpy
+    if package is None or folder is None:
+        return {}
+    if not _compiled(folder, "im2col_cython"):
+        from gradverify.usercode.sandbox import im2col_numpy
 
-    for name in (f"{package}.im2col_cython", "im2col_cython"):
-        if name not in sys.modules:
-            _register(name, im2col_numpy)
+        for name in (f"{package}.im2col_cython", "im2col_cython"):
+            if name not in sys.modules:
+                _register(name, im2col_numpy)
+    replaced = {}
+    why = _unusable(folder / "fast_layers.py") if _mentions(folder, "fast_layers") else None
+    if why and not _compiled(folder, "fast_layers") and f"{package}.fast_layers" not in sys.modules:
+        from gradverify.usercode.sandbox import fast_layers_numpy
+
+        _register(f"{package}.fast_layers", fast_layers_numpy)
+        replaced[f"{package}.fast_layers"] = f"{why}; gradverify's NumPy fast layers stand in for it"
+    return replaced
+
+
+def _mentions(folder: Path, name: str, limit: int = 500) -> bool:
+    """Whether any Python file of ``folder`` names ``name`` (an import of it, presumably)."""
+    for path in sorted(folder.rglob("*.py"))[:limit]:
+        try:
+            if name in path.read_text(encoding="utf-8", errors="replace") and path.stem != name:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _unusable(path: Path) -> str | None:
+    """Why a course file cannot be imported by this Python (absent, or Python 2), or None."""
+    try:
+        source = path.read_bytes()
+    except FileNotFoundError:
+        return f"{path.name} was not committed"
+    except OSError as e:
+        return f"{path.name} cannot be read ({e.strerror})"
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError as e:
+        return f"{path.name} is not Python 3 (SyntaxError: {e.msg}, line {e.lineno})"
+    except ValueError:
+        return f"{path.name} is not Python source"
+    return None
