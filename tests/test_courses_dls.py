@@ -154,7 +154,7 @@ def test_a_notebook_export_is_checked_as_dls_without_flags(tmp_path: Path, capsy
 
 
 def test_the_course_is_detected_only_from_enough_of_its_names() -> None:
-    from gradverify.usercode.discovery import course_specs
+    from gradverify.usercode.course_match import course_specs
 
     courses = registry.COURSES
     stray = course_specs(courses, None, ["linear_forward", "linear_backward", "swish_forward"], {})

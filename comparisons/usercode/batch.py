@@ -26,7 +26,7 @@ from gradverify.core.records import Record
 from gradverify.core.status import Status
 from gradverify.report.files import write_atomic
 from gradverify.specs import SPECS
-from gradverify.usercode import discovery
+from gradverify.usercode import course_match
 
 """Worst last: a function's status in a submission is the worst of its records."""
 
@@ -163,7 +163,7 @@ def _course_names(record: Record) -> list[str]:
     name when the op is not in the registry)."""
     spec = next((s for s in SPECS if s.name == record.op), None)
     variant = next((v for v in spec.variants if v.name == record.variant), None) if spec is not None else None
-    names = [slot.name for slot in discovery.slots(variant.adapter)] if variant is not None else []
+    names = [slot.name for slot in course_match.slots(variant.adapter)] if variant is not None else []
     return names or [str(record.function)]
 
 

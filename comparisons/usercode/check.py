@@ -27,7 +27,7 @@ from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
-from gradverify.usercode import batch, batch_runner, coverage, declared, discovery
+from gradverify.usercode import batch, batch_runner, course_match, coverage, declared, discovery
 from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
@@ -101,7 +101,7 @@ def validate(options: CheckOptions) -> None:
     specs = specs_of(options)
     if options.ops:
         registry.select(list(options.ops), specs)  # raises registry.UnknownName
-    names = set(discovery.course_names(specs)) | {s.name for s in specs}
+    names = set(course_match.course_names(specs)) | {s.name for s in specs}
     for name, target in options.mapping.items():
         if name not in names:
             raise ValueError(f"--map {name}={target}: {name!r} is not a function, class or op name of the registry")
@@ -120,7 +120,7 @@ class SubmissionCheck:
         self.options = options
         self.specs = specs_of(options)
         roots = {re.match(r"\w+", t).group(0) for t in options.mapping.values()}
-        wanted = sorted(set(discovery.course_names(self.specs)) | roots)
+        wanted = sorted(set(course_match.course_names(self.specs)) | roots)
         limits = Options(options.timeout, options.memory_mb, options.grading, options.submission_timeout)
         self.pool = Pool(submission, limits, wanted)
         self.plan = discovery.Plan()
@@ -160,11 +160,11 @@ class SubmissionCheck:
         options = self.options
         builtin = {s.name for s in SPECS}
         own = tuple(s for s in self.specs if s.name not in builtin)  # --declarations: always checked
-        claimed = set(discovery.course_names(own))
+        claimed = set(course_match.course_names(own))
         # --ops names ops of any course, as for run
         course = options.course or (registry.ALL if options.ops else None)
-        specs, note = discovery.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
-        checked_names = frozenset(discovery.course_names((*specs, *own)))
+        specs, note = course_match.course_specs(registry.COURSES, course, self.found, options.mapping, claimed)
+        checked_names = frozenset(course_match.course_names((*specs, *own)))
         for error in (e for e in _list(reply.get("errors")) if isinstance(e, dict)):
             module, message = str(error.get("module"))[:100], str(error.get("message"))[:1000]
             verdict = coverage.import_failure(module, message, self.submission.target, checked_names)
@@ -181,7 +181,7 @@ class SubmissionCheck:
             return self.plan
         self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
         if not options.ops:  # one edition per op unless --ops names another
-            self.plan.specs = [discovery.first_edition(s, self.plan.notes) for s in self.plan.specs]
+            self.plan.specs = [course_match.first_edition(s, self.plan.notes) for s in self.plan.specs]
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
         for fields in coverage.unchecked((*specs, *own), plan, inventory, self.selection):  # the chosen course's names
@@ -252,7 +252,7 @@ class SubmissionCheck:
             for variant in spec.variants:
                 if not getattr(variant.adapter, "forward_only", False) or variant.name not in declared:
                     continue
-                parts = discovery.slots(declared[variant.name].adapter)
+                parts = course_match.slots(declared[variant.name].adapter)
                 forward = next((p.name for p in parts if not p.backward), spec.name)
                 for missing in (p.name for p in parts if p.backward):
                     message = f"{missing} is missing: {forward} was checked forward only, its gradients were not"
@@ -271,7 +271,7 @@ class SubmissionCheck:
     def nothing_message(self, full: bool = True) -> str:
         """Why nothing was checked, naming what was looked for (all names when ``full``, else
         where to see them) and what was found."""
-        names = discovery.course_names(self.specs)
+        names = course_match.course_names(self.specs)
         looked = ", ".join(names) if full else f"{', '.join(names[:5])}, ... (`gradverify list` shows all)"
         found = ", ".join(self.found[:30]) or "nothing callable"
         why = "; ".join(r.message for r in self.plan.records) or "no callable has a course name"

@@ -22,7 +22,7 @@ from gradverify.core.spec import OpSpec
 from gradverify.core.status import Status
 from gradverify.specs import SPECS
 from gradverify.specs.cs231n import provided
-from gradverify.usercode import discovery
+from gradverify.usercode import course_match, discovery
 
 PYTHON2 = re.compile(r"Missing parentheses in call to 'print'|invalid syntax.*print|print >>|except \w+, \w+")
 MISSING = re.compile(r"No module named '([\w.]+)'")
@@ -43,7 +43,7 @@ REMOVED_IN_NUMPY2 = re.compile(
 )
 
 
-COURSE_NAMES = frozenset(discovery.course_names(SPECS))
+COURSE_NAMES = frozenset(course_match.course_names(SPECS))
 
 
 @dataclass(frozen=True)
@@ -214,14 +214,14 @@ def unchecked(
     """Fields of a ``not_checked`` record for every course-named callable the submission
     defines that no planned variant calls, with the reason the planner noted."""
     all_specs = list(all_specs)
-    course = set(discovery.course_names(all_specs))
+    course = set(course_match.course_names(all_specs))
     bound = bound_names(plan.specs)
     out = []
     for item in inventory:
         name = item.get("name")
         if not isinstance(name, str) or name not in course or name in bound:
             continue
-        ops = [s for s in all_specs for v in s.variants if name in {x.name for x in discovery.slots(v.adapter)}]
+        ops = [s for s in all_specs for v in s.variants if name in {x.name for x in course_match.slots(v.adapter)}]
         if selection is not None and not any((s.name, v.name) in selection for s in ops for v in s.variants):
             continue
         notes = [n for n in plan.notes if re.search(rf"\b{re.escape(name)}\b", n)]
