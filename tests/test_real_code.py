@@ -275,3 +275,12 @@ def test_the_numpy_fast_layers_stand_in_matches_the_naive_layers() -> None:
         np.testing.assert_allclose(
             fast.max_pool_backward_fast(dout, cache), naive.max_pool_backward_naive(dout, want_cache)
         )
+
+
+def test_the_not_checked_line_names_the_files_that_could_not_be_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = HERE / "pytorch_files" / "cs231n"
+    cli.main(["check", str(folder), "--cases", "1", "--dtypes", "float64", "-q", "--out", str(tmp_path)])
+    line = next(x for x in capsys.readouterr().out.splitlines() if "not checked:" in x)
+    assert "gan_pytorch.py (file)" in line and "(import)" not in line

@@ -4,6 +4,7 @@ verdict and the Markdown summary. Pure: ``files`` writes them."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -163,10 +164,20 @@ def apart_lines(frame: pd.DataFrame) -> list[str]:
     ):
         rows = frame[frame["status"] == kind]
         if not rows.empty:
-            names = sorted(rows["function"].dropna().astype(str).unique())
+            names = sorted({_apart_name(r.function, r.message) for r in rows.itertuples()} - {None})
             shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
             lines.append(f"{len(names)} {text}: {shown}")
     return lines
+
+
+def _apart_name(function: Any, message: Any) -> str | None:
+    """A function's name; for a file that could not be imported, the file (``gan_pytorch.py``)."""
+    if not isinstance(function, str):
+        return None
+    if function == "(import)" and isinstance(message, str):
+        found = re.match(r"(\S+) cannot be imported", message)
+        return f"{found.group(1)} (file)" if found else function
+    return function
 
 
 def markdown(frame: pd.DataFrame, meta: dict[str, Any], limit: int = 20) -> str:
