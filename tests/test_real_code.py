@@ -284,3 +284,18 @@ def test_the_not_checked_line_names_the_files_that_could_not_be_imported(
     cli.main(["check", str(folder), "--cases", "1", "--dtypes", "float64", "-q", "--out", str(tmp_path)])
     line = next(x for x in capsys.readouterr().out.splitlines() if "not checked:" in x)
     assert "gan_pytorch.py (file)" in line and "(import)" not in line
+
+
+def test_a_network_still_returning_the_templates_zero_and_empty_grads_is_not_implemented() -> None:
+    frame = check(HERE / "unfinished_stub.py", **FAST)
+    assert set(frame["status"]) == {"not_implemented"}
+    assert frame["message"].str.contains(r"returned \(0, \{\}\)").all()
+
+
+def test_gradients_left_none_beside_finished_work_are_incomplete_and_the_rest_is_judged() -> None:
+    frame = check(HERE / "unfinished_partial.py", ops="two_layer_net,batchnorm", **FAST)
+    left = frame[frame["diagnosis"] == "not_returned"]
+    assert set(left["status"]) == {"incomplete"}
+    assert set(left["quantity"]) == {"dW1", "db1", "dW2", "db2", "dx"}
+    done = frame[frame["quantity"].isin(["loss", "scores", "dgamma", "dbeta"])]
+    assert not done.empty and (done["status"] == "pass").all()

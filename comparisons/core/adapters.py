@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -106,6 +106,19 @@ def _pair(result: Any, fn: Callable, what: str) -> tuple[Any, Any]:
         got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
         raise BadReturn(f"{_name(fn)} must return {what}, got {got}")
     return result
+
+
+def unfilled_grads(owner: str, loss: Any, grads: Mapping, names: Iterable[str]) -> dict[str, None] | None:
+    """For the template's ``grads = {}`` never filled: ``NotImplementedYet`` when the loss is
+    the template's 0 as well, otherwise every gradient None (the loss is still compared and
+    each gradient is judged incomplete). None when ``grads`` holds anything."""
+    if grads:
+        return None
+    if isinstance(loss, (int, float, np.number)) and not isinstance(loss, bool) and float(loss) == 0.0:
+        raise NotImplementedYet(
+            f"{owner} returned (0, {{}}): not implemented yet (the template's loss, grads = 0, {{}})"
+        )
+    return dict.fromkeys(names)
 
 
 def _short(result: Any) -> str:
@@ -267,13 +280,14 @@ class ModelLoss:
         loss, grads = self._train_loss(sample)
         if not isinstance(grads, Mapping):
             raise BadReturn(f"{self.primary}.loss must return grads as a dict, got {type(grads).__name__}")
+        unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
         missing = [self.grad_keys.get(p, p) for p in self.params if self.grad_keys.get(p, p) not in grads]
-        if missing:
+        if missing and unfilled is None:
             raise BadReturn(f"{self.primary}.loss returned no gradient for {', '.join(missing)}")
         scores = self._model(sample).loss(sample[self.data[0]])
         return Outcome(
             {"loss": loss, "scores": scores},
-            {p: grads[self.grad_keys.get(p, p)] for p in self.params},
+            unfilled if unfilled is not None else {p: grads[self.grad_keys.get(p, p)] for p in self.params},
         )
 
     def forward(self, sample: Sample) -> dict[str, Any]:

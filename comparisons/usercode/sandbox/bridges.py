@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gradverify.core.adapters import BadReturn, Fault, ModelLoss, Outcome
+from gradverify.core.adapters import BadReturn, Fault, ModelLoss, Outcome, unfilled_grads
 from gradverify.core.sampling import Sample
 from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.protocol import decode_static
@@ -87,14 +87,15 @@ class FlexibleModel(ModelLoss):
         loss, grads = self._train_loss(sample)
         if not isinstance(grads, Mapping):
             raise BadReturn(f"{self.primary}.loss must return grads as a dict, got {type(grads).__name__}")
+        unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
         keys = {p: grad_key(p, grads, self.grad_keys) for p in self.params}
         missing = [p for p, k in keys.items() if k is None]
-        if missing:
+        if missing and unfilled is None:
             raise _missing(f"{self.primary}.loss", missing, grads)
         outputs = {"loss": loss}
         if self.scores:
             outputs["scores"] = self._model(sample).loss(sample[self.data[0]])
-        return Outcome(outputs, {p: grads[k] for p, k in keys.items()})
+        return Outcome(outputs, unfilled if unfilled is not None else {p: grads[k] for p, k in keys.items()})
 
 
 @dataclass(frozen=True)
