@@ -179,8 +179,17 @@ def test_a_backward_that_raises_or_mutates_is_named() -> None:
 def test_numpy_1_api_gets_a_numpy2_removed_diagnosis() -> None:
     frame = check(HERE / "numpy1_api.py", ops="relu", **FAST)
     calls = frame[frame["quantity"] == "(call)"]
-    assert set(calls["diagnosis"]) == {"numpy2_removed"}
+    assert set(calls["diagnosis"]) == {"numpy2_removed"} and set(calls["status"]) == {"not_checked"}
     assert calls["message"].str.contains("np.float").all() and calls["message"].str.contains("--python").all()
+
+
+def test_int_of_a_one_element_array_is_a_numpy2_removal_and_python2_float_indices_are_not_checked() -> None:
+    frame = check(HERE / "numpy1_api.py", ops="affine,max_pool", **FAST)
+    pool = frame[(frame["function"] == "max_pool_forward_naive") & (frame["quantity"] == "(call)")]
+    assert set(pool["diagnosis"]) == {"numpy2_removed"} and pool["message"].str.contains("one-element").all()
+    legacy = check(HERE / "python2_division.py", ops="max_pool", **FAST)
+    calls = legacy[legacy["quantity"] == "(call)"]
+    assert set(calls["status"]) == {"not_checked"} and set(calls["diagnosis"]) == {"python2_division"}
 
 
 def test_softmax_edge_cases_tell_overflow_from_underflow() -> None:

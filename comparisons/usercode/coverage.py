@@ -29,7 +29,8 @@ MISSING = re.compile(r"No module named '([\w.]+)'")
 PY2_SOURCE = re.compile(r"^\s*print\s+[^\s(=]|^\s*print\s*$|\bxrange\(", re.MULTILINE)
 PY2_DIVISION = re.compile(
     r"'float' object cannot be interpreted as an integer|slice indices must be integers|"
-    r"only integer scalar arrays can be converted|'float' object is not iterable|must be int, not float"
+    r"only integer scalar arrays can be converted|'float' object is not iterable|must be int, not float|"
+    r"Cannot cast (?:array data|ufunc '\w+' output) from dtype\('float64'\) to dtype\('int64'\)"
 )
 PY2_API = re.compile(
     r"object has no attribute '(iteritems|itervalues|iterkeys|has_key)'|"
@@ -37,10 +38,12 @@ PY2_API = re.compile(
 )
 """Python 2 APIs that Python 3 removed: the code is right under the Python it was written for."""
 REMOVED_IN_NUMPY2 = re.compile(
-    r"module 'numpy' has no attribute '(int|float|bool|object|complex|str|long|unicode|asscalar|"
+    r"module 'numpy' has no attribute '(?P<attribute>int|float|bool|object|complex|str|long|unicode|asscalar|"
     r"row_stack|float_|complex_|NaN|Inf|PINF|NINF|infty|product|cumproduct|alltrue|sometrue|round_|in1d|"
-    r"trapz|rank|msort)'|unexpected keyword argument 'newshape'"
+    r"trapz|rank|msort)'|(?P<newshape>unexpected keyword argument 'newshape')|"
+    r"(?P<scalar>only 0-dimensional arrays can be converted to Python scalars)"
 )
+"""NumPy 1.x APIs that NumPy 2 removed, and the int()/float() of a one-element array it refuses."""
 
 
 COURSE_NAMES = frozenset(course_match.course_names(SPECS))
@@ -79,7 +82,7 @@ def import_failure(
         )
     numpy2 = removed_in_numpy2(message)
     if numpy2:
-        return Verdict(Status.ERROR, "numpy2_removed", f"{text}. {numpy2}")
+        return Verdict(Status.NOT_CHECKED, "numpy2_removed", f"{text}. {numpy2}")
     if missing and target is not None and not defines_any(target, module, names):
         # assignment 3's PyTorch notebooks' files (gan_pytorch.py needs torchvision): nothing here is ours to check
         return Verdict(
@@ -129,9 +132,14 @@ def removed_in_numpy2(message: str) -> str | None:
     found = REMOVED_IN_NUMPY2.search(message)
     if not found:
         return None
-    api = f"np.{found.group(1)}" if found.group(1) else "reshape(newshape=...)"
+    if found.group("attribute"):
+        api = f"np.{found.group('attribute')} was removed in NumPy 2"
+    elif found.group("newshape"):
+        api = "reshape(newshape=...) was removed in NumPy 2"
+    else:
+        api = "int() or float() of a one-element array (not a 0-d one) is an error in NumPy 2"
     return (
-        f"{api} was removed in NumPy 2: the code was written for NumPy 1.x. Update it, or run it in a course "
+        f"{api}: the code was written for NumPy 1.x. Not checked here: update it, or run it in a course "
         f"environment with gradverify check --python PATH_TO_PYTHON_WITH_NUMPY_1"
     )
 
@@ -161,7 +169,7 @@ def course_provided(records: Iterable[Record], python2: bool = False) -> list[Re
         if r.status == Status.ERROR and r.diagnosis == "exception":
             numpy2 = removed_in_numpy2(r.message or "")
             if numpy2:
-                r = r.replace(diagnosis="numpy2_removed", message=f"{r.message}. {numpy2}")
+                r = r.replace(status=Status.NOT_CHECKED, diagnosis="numpy2_removed", message=f"{r.message}. {numpy2}")
             elif PY2_API.search(r.message or ""):
                 api = next(g for g in PY2_API.search(r.message or "").groups() if g)
                 message = (
