@@ -18,6 +18,8 @@ RANDOM = "random"
 
 # Edge case kinds understood by the helpers below; a spec lists the ones that apply to it.
 N1, C2, D1, TIES, LARGE = "N=1", "C=2", "D=1", "ties", "large"
+GAP = "gap"
+"""Extreme score gaps within a row: a robustness case whose failures are warnings (``OpSpec.robustness_cases``)."""
 
 
 @dataclass

@@ -105,6 +105,9 @@ class OpSpec:
     conventions: tuple[Convention, ...] = ()
     default_convention: Convention | None = None
     edition: int | None = None
+    robustness_cases: tuple[str, ...] = ()
+    """Edge cases beyond what the course's code must survive (softmax at extreme score gaps):
+    a failure there is a ``warning`` (diagnosis ``unstable``), failing only under --strict."""
 
     def variant(self, name: str) -> Variant:
         for v in self.variants:

@@ -8,7 +8,7 @@ import gradverify.impl.cs231n.layers as impl
 import gradverify.reference.cs231n.layers as ref
 from gradverify.core.comparison import Kinks
 from gradverify.core.declare import op
-from gradverify.core.sampling import C2, D1, LARGE, N1, TIES, Sample, dims, labels, values
+from gradverify.core.sampling import C2, D1, GAP, LARGE, N1, TIES, Sample, dims, labels, values
 from gradverify.specs.kinks import hinge_bounds, relu_bounds, upstream
 
 
@@ -36,9 +36,13 @@ def scores_sample(rng: np.random.Generator, case: str) -> Sample:
     d = dims(rng, case, N=(1, 9), C=(2, 6))
     n, c = d["N"], d["C"]
     if case == LARGE:
-        # rows offset by +-1e3, beyond what exp survives in float32 or float64, with a spread
-        # of a few units so the softmax is not saturated and the gradient stays informative
-        x = rng.choice([-1e3, 1e3], size=(n, 1)) + 2.0 * rng.standard_normal((n, c))
+        # scores offset by 1e3 (one sign for all rows), beyond what exp survives in float32 or
+        # float64, with a spread of a few units so the softmax is not saturated
+        x = rng.choice([-1e3, 1e3]) + 2.0 * rng.standard_normal((n, c))
+    elif case == GAP:
+        # rows 2e3 apart and classes ~1e2 apart: p[y] underflows, and so does a shift by the
+        # batch's max instead of each row's
+        x = rng.choice([-1e3, 1e3], size=(n, 1)) + 100.0 * rng.standard_normal((n, c))
     else:
         x = values(rng, (n, c), case)
     return Sample({"x": x, "y": labels(rng, n, c)})
@@ -91,7 +95,8 @@ SPECS = (
         loss=impl.softmax_loss,
         reference=ref.softmax_loss,
         sample=scores_sample,
-        edge_cases=(N1, C2, LARGE),
+        edge_cases=(N1, C2, LARGE, GAP),
+        robustness_cases=(GAP,),
         description="softmax cross-entropy on scores x (N, C)",
     ),
 )
