@@ -281,14 +281,13 @@ class ModelLoss:
         if not isinstance(grads, Mapping):
             raise BadReturn(f"{self.primary}.loss must return grads as a dict, got {type(grads).__name__}")
         unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
-        missing = [self.grad_keys.get(p, p) for p in self.params if self.grad_keys.get(p, p) not in grads]
-        if missing and unfilled is None:
+        keys = {p: self.grad_keys.get(p, p) for p in self.params}
+        missing = [k for k in keys.values() if k not in grads]
+        if missing and unfilled is None and set(grads) - set(keys.values()):
             raise BadReturn(f"{self.primary}.loss returned no gradient for {', '.join(missing)}")
         scores = self._model(sample).loss(sample[self.data[0]])
-        return Outcome(
-            {"loss": loss, "scores": scores},
-            unfilled if unfilled is not None else {p: grads[self.grad_keys.get(p, p)] for p in self.params},
-        )
+        # a key simply absent (an option such as layernorm never implemented) is judged incomplete
+        return Outcome({"loss": loss, "scores": scores}, unfilled or {p: grads.get(k) for p, k in keys.items()})
 
     def forward(self, sample: Sample) -> dict[str, Any]:
         return {"loss": self._train_loss(sample)[0]}

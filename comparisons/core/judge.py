@@ -139,7 +139,10 @@ def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
 def _problem(q: Quantity, actual: np.ndarray | None, problem: tuple[str, str], ctx: Context) -> dict[str, Any]:
     code, text = problem
     if q.got is None and q.input_name is not None:  # the template's ``dx = None`` beside finished gradients
-        message = f"{q.function or 'the function'} returned None for {q.quantity}: still the template's initial value"
+        message = (
+            f"{q.function or 'the function'} gave no {q.quantity} (None, the template's initial value, or no such "
+            "key) while it returned other gradients: part of the work is missing"
+        )
         return dict(status=Status.INCOMPLETE, diagnosis="not_returned", message=message)
     if code == "nonfinite" and q.input_name is None:
         return _nonfinite_output(q, text)

@@ -90,12 +90,13 @@ class FlexibleModel(ModelLoss):
         unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
         keys = {p: grad_key(p, grads, self.grad_keys) for p in self.params}
         missing = [p for p, k in keys.items() if k is None]
-        if missing and unfilled is None:
-            raise _missing(f"{self.primary}.loss", missing, grads)
+        if missing and unfilled is None and set(grads) - set(keys.values()):
+            raise _missing(f"{self.primary}.loss", missing, grads)  # other keys: named otherwise?
         outputs = {"loss": loss}
         if self.scores:
             outputs["scores"] = self._model(sample).loss(sample[self.data[0]])
-        return Outcome(outputs, unfilled if unfilled is not None else {p: grads[k] for p, k in keys.items()})
+        # a key simply absent (an option such as layernorm never implemented) is judged incomplete
+        return Outcome(outputs, unfilled or {p: None if k is None else grads[k] for p, k in keys.items()})
 
 
 @dataclass(frozen=True)

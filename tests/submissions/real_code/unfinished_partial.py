@@ -45,3 +45,52 @@ def batchnorm_backward_alt(dout, cache):
     dbeta = dout.sum(axis=0)
     # TODO: dx
     return dx, dgamma, dbeta
+
+
+class FullyConnectedNet:
+    """Batchnorm and dropout were never implemented: ``normalization`` is accepted and ignored,
+    so the loss has no gamma or beta gradients (the rest is right)."""
+
+    def __init__(
+        self,
+        hidden_dims,
+        input_dim=3 * 32 * 32,
+        num_classes=10,
+        dropout_keep_ratio=1,
+        normalization=None,
+        reg=0.0,
+        weight_scale=1e-2,
+        dtype=np.float32,
+        seed=None,
+    ):
+        self.reg, self.num_layers = reg, len(hidden_dims) + 1
+        dims = [input_dim, *hidden_dims, num_classes]
+        self.params = {}
+        for i in range(1, self.num_layers + 1):
+            self.params[f"W{i}"] = weight_scale * np.random.randn(dims[i - 1], dims[i])
+            self.params[f"b{i}"] = np.zeros(dims[i])
+
+    def loss(self, X, y=None):
+        h, inputs = X.reshape(len(X), -1), []
+        for i in range(1, self.num_layers):
+            inputs.append(h)
+            h = np.maximum(h @ self.params[f"W{i}"] + self.params[f"b{i}"], 0)
+        inputs.append(h)
+        L = self.num_layers
+        scores = h @ self.params[f"W{L}"] + self.params[f"b{L}"]
+        if y is None:
+            return scores
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        n = len(y)
+        loss = -np.log(p[np.arange(n), y]).mean()
+        dout = p
+        dout[np.arange(n), y] -= 1
+        dout /= n
+        grads = {}
+        for i in range(L, 0, -1):
+            W = self.params[f"W{i}"]
+            grads[f"W{i}"], grads[f"b{i}"] = inputs[i - 1].T @ dout + self.reg * W, dout.sum(axis=0)
+            loss += 0.5 * self.reg * np.sum(W * W)
+            dout = (dout @ W.T) * (inputs[i - 1] > 0)
+        return loss, grads
