@@ -27,6 +27,7 @@ FAST = ["--cases", "1", "--dtypes", "float64", "-q"]
 LAYERS = confine.layers()
 
 pytestmark = pytest.mark.venv
+pytest_plugins = ["pytester"]
 
 
 def make_venv(root: Path, *requirements: str) -> str:
@@ -125,6 +126,17 @@ def test_a_batch_runs_every_submission_in_that_interpreter(numpy1: str, tmp_path
     assert cli.main(["check", str(root), "--ops", "affine,relu", *FAST, "--python", numpy1, "--out", str(out)]) == 0
     table = pd.read_csv(out / "results.csv")
     assert set(table["submission"]) == {"old", "new"} and set(table["status"]) == {"pass"}
+
+
+def test_the_pytest_plugin_runs_the_code_there_too(numpy1: str, pytester: pytest.Pytester) -> None:
+    target = str(SUBMISSIONS / "numpy1_layers.py")
+    options = ["--gradverify-cases", "1", "--gradverify-dtypes", "float64", "--gradverify-ops", "affine,relu"]
+    result = pytester.runpytest("-p", "gradverify.pytest_plugin", "--gradverify", target, *options, "-v")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # here: NumPy 2
+    result = pytester.runpytest(
+        "-p", "gradverify.pytest_plugin", "--gradverify", target, *options, "--gradverify-python", numpy1
+    )
+    assert result.ret == pytest.ExitCode.OK and result.parseoutcomes()["passed"] >= 4
 
 
 # --- (d) the check can still fail ------------------------------------------------------------------
