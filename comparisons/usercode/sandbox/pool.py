@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.usercode.sandbox import confine, grading, interpreter, isolation
+from gradverify.usercode.sandbox.interpreter import Interpreter
 from gradverify.usercode.sandbox.protocol import HEAD, Limits, ProtocolError, decode, pack, parse_head
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -58,15 +59,14 @@ class WorkerFault(Exception):
 class Options:
     """Limits of the workers of one check. ``submission_timeout`` is the wall time all calls
     of one submission may take together (default ``BUDGET_TIMEOUTS * timeout``);
-    ``isolation_off`` names layers forced off (``confine.OFF_ENV`` by default); ``python``
-    is the interpreter the workers run in (``interpreter.inspect``; default gradverify's own)."""
+    ``isolation_off`` names layers forced off (``confine.OFF_ENV`` by default)."""
 
     timeout: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     grading: bool = False
     submission_timeout: float | None = None
     isolation_off: frozenset[str] = field(default_factory=confine.forced_off)
-    python: str | None = None  # another interpreter to run the user's code (``--python``)
+    python: str | None = None  # the interpreter of the workers (``--python``; ``None``: gradverify's)
 
     @property
     def budget(self) -> float:
@@ -100,9 +100,7 @@ class _NotStarted(Exception):
 class Worker:
     """One worker process, its pipes, its scratch folder and its shared input file."""
 
-    def __init__(
-        self, limits: Limits, submission: Submission, layers: dict[str, str], python: interpreter.Interpreter
-    ) -> None:
+    def __init__(self, limits: Limits, submission: Submission, layers: dict[str, str], python: Interpreter) -> None:
         self.limits = limits
         self.log = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="gradverify-worker-")
