@@ -117,6 +117,16 @@ def test_the_worker_needs_only_numpy(numpy2: str, tmp_path: Path) -> None:
     assert set(frame["status"]) == {"pass"}, statuses(frame)
 
 
+@pytest.mark.parametrize("target", ["fastpkg", "optim_course.py", "neural_net_2018.py"])
+def test_course_code_gets_the_same_verdicts_in_numpy_1(numpy1: str, target: str) -> None:
+    # a course package with the im2col stand-in, in-place update rules, an old model class
+    path = SUBMISSIONS / "real_code" / target
+    here = check(path, cases=1, dtypes="float64")
+    there = check(path, cases=1, dtypes="float64", python=numpy1)
+    columns = ["op", "variant", "function", "quantity", "status", "diagnosis"]
+    assert here[columns].fillna("").values.tolist() == there[columns].fillna("").values.tolist()
+
+
 def test_a_batch_runs_every_submission_in_that_interpreter(numpy1: str, tmp_path: Path) -> None:
     root = tmp_path / "batch"
     root.mkdir()
