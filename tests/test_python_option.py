@@ -185,6 +185,60 @@ def test_grading_refuses_gradverifys_own_solutions(numpy1: str, tmp_path: Path) 
     assert set(by["honest"]["status"]) == {"pass"}
 
 
+def needs(*layers: str) -> pytest.MarkDecorator:
+    missing = [f"{name} {LAYERS[name]}" for name in layers if LAYERS[name] != "on"]
+    return pytest.mark.skipif(bool(missing), reason="; ".join(missing))
+
+
+@pytest.mark.parametrize(
+    ("off", "held"),
+    [
+        pytest.param("", True),
+        pytest.param("landlock", True, marks=needs("bwrap")),
+        pytest.param("bwrap", True, marks=needs("landlock")),
+        pytest.param("landlock,bwrap", False, marks=needs("landlock", "bwrap")),
+    ],
+)
+def test_the_solutions_real_folder_is_out_of_reach(
+    numpy1: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, off: str, held: bool
+) -> None:
+    # each file layer alone holds it in the other interpreter; with both off it succeeds, and says so
+    monkeypatch.setenv(confine.OFF_ENV, off)
+    target = tmp_path / "realpath.py"
+    shutil.copy(SUBMISSIONS / "redteam_impl_realpath.py", target)
+    out = tmp_path / "out"
+    cli.main(["check", str(target), "--ops", "relu", *FAST, "--python", numpy1, "--out", str(out)])
+    frame = pd.read_csv(out / "results.csv")
+    assert set(frame["status"]) == ({"error"} if held else {"pass"}), statuses(frame)
+    meta = json.loads((out / "run.json").read_text())
+    assert all(meta["isolation"][layer].startswith("off: forced off") for layer in filter(None, off.split(",")))
+
+
+@pytest.fixture
+def no_seccomp_bindings(monkeypatch: pytest.MonkeyPatch):
+    """gradverify's environment without pure-Python seccomp bindings to lend the worker."""
+    monkeypatch.setattr(interpreter, "seccomp_bindings", lambda: None)
+    interpreter._foreign_layers.cache_clear()
+    yield
+    interpreter._foreign_layers.cache_clear()
+
+
+@needs("seccomp")
+def test_a_layer_that_cannot_apply_there_is_off_with_its_reason(
+    numpy2: str, no_seccomp_bindings, tmp_path: Path, capsys
+) -> None:
+    layers = confine.layers(python=interpreter.inspect(numpy2))
+    assert layers["seccomp"].startswith("off: unavailable: no seccomp bindings"), layers
+    assert layers["landlock"] == "on"
+    target = str(SUBMISSIONS / "course_layers.py")
+    out = tmp_path / "out"
+    assert cli.main(["check", target, "--grading", "--python", numpy2, "--out", str(out)]) == 2  # as without seccomp
+    assert "seccomp" in capsys.readouterr().err and not out.exists()
+    flags = ["--grading", "--allow-weak-isolation", "--python", numpy2, "--out", str(out)]
+    assert cli.main(["check", target, "--ops", "relu", *FAST, *flags]) == 0
+    assert json.loads((out / "run.json").read_text())["isolation"]["seccomp"] == layers["seccomp"]
+
+
 def test_the_source_tree_holds_no_solutions(tmp_path: Path) -> None:
     package = Path(interpreter.source_tree(str(tmp_path))) / "gradverify"
     names = {p.name for p in package.iterdir()}
