@@ -30,9 +30,9 @@ pytestmark = pytest.mark.venv
 pytest_plugins = ["pytester"]
 
 
-def make_venv(root: Path, *requirements: str) -> str:
-    """A virtual environment at ``root`` with ``requirements`` installed; its python."""
-    subprocess.run([sys.executable, "-m", "venv", *([] if requirements else ["--without-pip"]), str(root)], check=True)
+def make_venv(root: Path, *requirements: str, base: str = sys.executable) -> str:
+    """A virtual environment of ``base`` at ``root`` with ``requirements`` installed; its python."""
+    subprocess.run([base, "-m", "venv", *([] if requirements else ["--without-pip"]), str(root)], check=True)
     python = root / "bin" / "python"
     if requirements:
         proc = subprocess.run(
@@ -315,6 +315,16 @@ def test_a_python_too_old_for_the_worker_is_a_usage_error(tmp_path: Path, capsys
 @pytest.mark.skipif(not PYTHON2, reason="no Python 2 on this machine")
 def test_python_2_is_a_usage_error(tmp_path: Path, capsys) -> None:
     assert "is not Python 3" in _refused(tmp_path, capsys, PYTHONS[PYTHON2[0]])
+
+
+OLDEST = ".".join(map(str, interpreter.MIN_VERSION))
+
+
+@pytest.mark.skipif(OLDEST not in PYTHONS, reason=f"no Python {OLDEST} on this machine")
+def test_the_oldest_python_the_docs_promise_runs_the_worker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    python = make_venv(tmp_path_factory.mktemp("venv") / "oldest", "numpy<2", base=PYTHONS[OLDEST])
+    frame = check(SUBMISSIONS / "real_code" / "fastpkg", cases=1, dtypes="float64", python=python)
+    assert len(frame) and set(frame["status"]) == {"pass"}, statuses(frame)
 
 
 def test_the_api_raises_a_value_error(tmp_path: Path) -> None:
