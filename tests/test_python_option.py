@@ -162,6 +162,15 @@ def test_a_wrong_implementation_still_fails(numpy1: str, tmp_path: Path) -> None
     assert cli.main(["check", str(wrong), "--ops", "affine", *FAST, "--python", numpy1, "--no-report"]) == 1
 
 
+def test_explain_runs_the_function_there_too(numpy1: str, tmp_path: Path, capsys) -> None:
+    wrong = tmp_path / "layers.py"
+    text = (SUBMISSIONS / "numpy1_layers.py").read_text()
+    wrong.write_text(text.replace("db = np.sum(dout, axis=0)", "db = 2 * np.sum(dout, axis=0)"))
+    assert cli.main(["explain", "affine_backward", "--file", str(wrong), "--python", numpy1]) == 1
+    out = capsys.readouterr().out
+    assert "db [grad_scale]: db is 2 times the reference" in out and f"--python={numpy1}" in out
+
+
 # --- (e) isolation: every layer, and gradverify's solutions stay out of reach -----------------------
 
 
