@@ -139,14 +139,16 @@ def test_a_batch_runs_every_submission_in_that_interpreter(numpy1: str, tmp_path
 
 
 def test_the_pytest_plugin_runs_the_code_there_too(numpy1: str, pytester: pytest.Pytester) -> None:
-    target = str(SUBMISSIONS / "numpy1_layers.py")
     options = ["--gradverify-cases", "1", "--gradverify-dtypes", "float64", "--gradverify-ops", "affine,relu"]
-    result = pytester.runpytest("-p", "gradverify.pytest_plugin", "--gradverify", target, *options, "-v")
-    assert result.ret == pytest.ExitCode.TESTS_FAILED  # here: NumPy 2
-    result = pytester.runpytest(
-        "-p", "gradverify.pytest_plugin", "--gradverify", target, *options, "--gradverify-python", numpy1
-    )
-    assert result.ret == pytest.ExitCode.OK and result.parseoutcomes()["passed"] >= 4
+    plugin = ["-p", "gradverify.pytest_plugin", "--gradverify-python", numpy1, *options]
+    right = pytester.runpytest(*plugin, "--gradverify", str(SUBMISSIONS / "numpy1_layers.py"))
+    assert right.ret == pytest.ExitCode.OK and right.parseoutcomes()["passed"] >= 4
+    wrong = pytester.path / "layers.py"  # a bug that only shows where the code runs: NumPy 1.x
+    text = (SUBMISSIONS / "numpy1_layers.py").read_text()
+    wrong.write_text(text.replace("db = np.sum(dout, axis=0)", "db = 2 * np.sum(dout, axis=0)"))
+    result = pytester.runpytest(*plugin, "--gradverify", str(wrong))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*db*grad_scale*"])
 
 
 # --- (d) the check can still fail ------------------------------------------------------------------
