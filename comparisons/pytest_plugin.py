@@ -84,7 +84,7 @@ def describe(records: list[Record]) -> str:
 def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     """Every test of ``target`` (one submission) with ``gradverify check``'s options as
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
-    ``timeout``, ``memory_mb``, ``grading``, ``declarations``)."""
+    ``timeout``, ``memory_mb``, ``grading``, ``declarations``, ``python``)."""
     from gradverify.run.plan import tasks
     from gradverify.usercode import check
 
@@ -157,6 +157,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradverify-timeout", type=float, default=None, metavar="SECONDS", help="time limit per call")
     group.addoption("--gradverify-grading", action="store_true", help="forbid importing autograd libraries")
     group.addoption("--gradverify-declarations", default=None, metavar="FILE", help="also check the ops FILE declares")
+    group.addoption("--gradverify-python", default=None, metavar="PATH", help="run the checked code in this Python")
 
 
 def _plugin_options(config: pytest.Config) -> dict[str, Any]:
@@ -177,6 +178,7 @@ def _plugin_options(config: pytest.Config) -> dict[str, Any]:
         "timeout": config.getoption("gradverify_timeout"),
         "grading": config.getoption("gradverify_grading") or None,
         "declarations": config.getoption("gradverify_declarations"),
+        "python": config.getoption("gradverify_python"),
     }
 
 

@@ -19,3 +19,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 def _no_step_summary(monkeypatch):
     """Runs inside the tests must not append to a real GitHub step summary."""
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "venv: builds virtual environments with pip from the package index (tests of --python)"
+    )

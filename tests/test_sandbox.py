@@ -197,7 +197,7 @@ def test_worker_builds_only_adapters_it_can_import_without_torch() -> None:
 
 
 def test_worker_that_does_not_start_is_a_fault(monkeypatch) -> None:
-    monkeypatch.setattr("gradverify.usercode.sandbox.pool.sys.executable", "/bin/false")
+    monkeypatch.setattr("gradverify.usercode.sandbox.interpreter.sys.executable", "/bin/false")
     with pytest.raises(WorkerFault) as e:
         Pool(Submission("x", "x.py", "file"), Options(), []).load()
     assert e.value.code == "worker_died"

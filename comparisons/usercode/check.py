@@ -28,7 +28,7 @@ from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command
 from gradverify.run.sweep import check_safely
 from gradverify.specs import SPECS, registry
 from gradverify.usercode import batch, batch_runner, course_match, coverage, declared, discovery
-from gradverify.usercode.sandbox import grading
+from gradverify.usercode.sandbox import grading, interpreter
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -63,6 +63,7 @@ class CheckOptions:
     thorough: bool = False  # a finite difference for every gradient (``--thorough``)
     submission_timeout: float | None = None  # default: pool.BUDGET_TIMEOUTS * timeout
     edition: int | None = None  # hold the code to one course edition's conventions
+    python: str | None = None  # the interpreter the user's code runs in (``--python``; default ours)
 
     def flags(self) -> list[str]:
         """The flags that make a worker behave as in this check (for reproduce commands)."""
@@ -83,6 +84,8 @@ class CheckOptions:
             out.append(f"--memory-mb={self.memory_mb}")
         if self.submission_timeout is not None:
             out.append(f"--submission-timeout={self.submission_timeout:g}")
+        if self.python is not None:
+            out.append(f"--python={self.python}")
         return out
 
 
@@ -110,6 +113,8 @@ def validate(options: CheckOptions) -> None:
     unknown = [d for d in options.dtypes if d not in SUPPORTED_DTYPES]
     if unknown:
         raise ValueError(f"unknown dtype {', '.join(unknown)}")
+    if options.python is not None:
+        interpreter.inspect(options.python)  # InterpreterError (a ValueError) saying what is wrong
 
 
 class SubmissionCheck:
@@ -121,7 +126,9 @@ class SubmissionCheck:
         self.specs = specs_of(options)
         roots = {re.match(r"\w+", t).group(0) for t in options.mapping.values()}
         wanted = sorted(set(course_match.course_names(self.specs)) | roots)
-        limits = Options(options.timeout, options.memory_mb, options.grading, options.submission_timeout)
+        limits = Options(
+            options.timeout, options.memory_mb, options.grading, options.submission_timeout, python=options.python
+        )
         self.pool = Pool(submission, limits, wanted)
         self.plan = discovery.Plan()
         self.unreadable: str | None = None
@@ -318,12 +325,13 @@ def check(
     thorough: bool = False,
     submission_timeout: float | None = None,
     edition: int | None = None,
+    python: str | None = None,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
     module object, with ``gradverify check``'s options (``mapping={"svm_loss_naive":
     "Multiclass_SVM().svm_loss"}`` is ``--map``, ``replay="ties:123"`` is ``--replay``,
     ``declarations="ops.py"`` is ``--declarations``: the user's own ops, see docs/own-ops.md;
-    ``thorough=True`` is ``--thorough``).
+    ``thorough=True`` is ``--thorough``, ``python="env/bin/python"`` is ``--python``).
 
     Returns the records (the columns of ``gradverify run``). Raises ``Unreadable`` or
     ``NothingToCheck`` (both ``CheckError``, a ``ValueError``) when nothing could be checked,
@@ -356,6 +364,7 @@ def check_many(
     thorough: bool = False,
     submission_timeout: float | None = None,
     edition: int | None = None,
+    python: str | None = None,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),
     each in its own worker; a broken submission never stops the others. The records get a

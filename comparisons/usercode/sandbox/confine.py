@@ -20,7 +20,8 @@ import importlib.util
 import os
 from pathlib import Path
 
-from gradverify.usercode.sandbox import isolation, loader
+from gradverify.usercode.sandbox import interpreter, isolation, loader
+from gradverify.usercode.sandbox.interpreter import Interpreter
 
 CONFIG_ENV = "GRADVERIFY_ISOLATION"
 """The worker's ``IsolationConfig`` as JSON (``isolation.to_json``)."""
@@ -47,9 +48,13 @@ def forced_off() -> frozenset[str]:
     return names
 
 
-def layers(off: frozenset[str] = frozenset()) -> dict[str, str]:
-    """``{layer: "on" | "off: why"}`` for the workers of a check on this machine."""
-    found = isolation.available_layers() if set(isolation.LAYERS) - off else {}  # the probe costs a process
+def layers(off: frozenset[str] = frozenset(), python: Interpreter | None = None) -> dict[str, str]:
+    """``{layer: "on" | "off: why"}`` for the workers of a check on this machine, run by
+    ``python`` (default: gradverify's own interpreter)."""
+    if not set(isolation.LAYERS) - off:  # the probe costs a process
+        found = {}
+    else:
+        found = python.layers() if python is not None else isolation.available_layers()
     out = {}
     for layer in isolation.LAYERS:
         if layer in off:
@@ -78,14 +83,17 @@ def own_solutions() -> list[str]:
 
 
 def config(
-    target: str, kind: str, alone: bool, scratch: str, state: dict[str, str]
+    target: str, kind: str, alone: bool, scratch: str, state: dict[str, str], python: Interpreter | None = None
 ) -> tuple[isolation.IsolationConfig, str | None]:
     """One worker's ``IsolationConfig`` for the submission ``target`` of ``kind`` (see
-    ``pool.Submission``), and the folder to put first on its import path (``None``: none;
-    ``""``: the current folder, for a module name)."""
-    engine = os.path.dirname(os.path.realpath(isolation.__file__ or ""))
-    engine = str(Path(engine).parents[1])  # gradverify/ (usercode/sandbox/ is two levels down)
-    read = [*isolation.default_read_paths(("numpy",)), engine]
+    ``pool.Submission``) run by ``python`` (default: gradverify's own interpreter), and the
+    folder to put first on its import path (``None``: none; ``""``: the current folder, for a
+    module name)."""
+    engine = str(interpreter.engine_folder())
+    if python is None or python.own:
+        read = [*isolation.default_read_paths(("numpy",)), engine]
+    else:  # its own installation and numpy, and what its source tree links to
+        read = [*python.read_paths, *interpreter.tree_read_paths()]
     path: str | None
     if kind == "file":
         file = Path(target).resolve()

@@ -241,6 +241,19 @@ def from_json(text: str) -> IsolationConfig:
     )
 
 
+SYSTEM_READ_PATHS = (
+    "/usr/lib",
+    "/usr/lib64",
+    "/lib",
+    "/lib64",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/usr/share/zoneinfo",
+    "/sys/devices/system/cpu",
+)
+"""System libraries and the CPU topology files BLAS uses to size its thread pool."""
+
+
 def default_read_paths(modules: tuple[str, ...] = ("numpy",)) -> list[str]:
     """What a Python worker needs to read: interpreter prefixes (venv and base),
     the given modules' folders (found without importing them), system libraries
@@ -251,18 +264,7 @@ def default_read_paths(modules: tuple[str, ...] = ("numpy",)) -> list[str]:
         for loc in (spec.submodule_search_locations or []) if spec else []:
             paths.add(loc)
             paths.add(loc.rstrip("/") + ".libs")  # auditwheel-vendored .so files
-    paths.update(
-        [
-            "/usr/lib",
-            "/usr/lib64",
-            "/lib",
-            "/lib64",
-            "/etc/ld.so.cache",
-            "/etc/localtime",
-            "/usr/share/zoneinfo",
-            "/sys/devices/system/cpu",
-        ]
-    )
+    paths.update(SYSTEM_READ_PATHS)
     return sorted(p for p in paths if os.path.exists(p))
 
 
@@ -354,24 +356,25 @@ def _probe() -> dict[str, Report]:
 
 
 @functools.cache
-def _probe_cached(python: str) -> dict[str, Report]:
+def _probe_cached(launch: tuple[str, ...]) -> dict[str, Report]:
     try:
-        r = subprocess.run([python, "-m", __name__, "--probe"], capture_output=True, text=True, timeout=60, cwd="/")
+        r = subprocess.run([*launch, __name__, "--probe"], capture_output=True, text=True, timeout=60, cwd="/")
         return json.loads(r.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
     except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
         reason = f"off: probe failed: {exc}"
         return {"layers": {n: reason for n in LAYERS}, "info": {}}
 
 
-def available_layers(python: str = sys.executable) -> dict[str, bool | str]:
-    """Which layers work here, probed in a short subprocess of ``python``
-    (nothing is applied to the caller). True = available, str = why not."""
-    return dict(_probe_cached(python)["layers"])
+def available_layers(launch: tuple[str, ...] = (sys.executable, "-m")) -> dict[str, bool | str]:
+    """Which layers work here, probed in a short subprocess (nothing is applied to the
+    caller); ``launch`` is the argv that runs a module given by name (``python -m``, or
+    another interpreter's, see ``interpreter``). True = available, str = why not."""
+    return dict(_probe_cached(tuple(launch))["layers"])
 
 
-def probe_info(python: str = sys.executable) -> dict[str, bool | str]:
+def probe_info(launch: tuple[str, ...] = (sys.executable, "-m")) -> dict[str, bool | str]:
     """Versions found by the same probe: landlock_abi, seccomp, bwrap."""
-    return dict(_probe_cached(python)["info"])
+    return dict(_probe_cached(tuple(launch))["info"])
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--probe"]:

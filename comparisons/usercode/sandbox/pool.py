@@ -22,7 +22,6 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from gradverify.usercode.sandbox import confine, grading, isolation
+from gradverify.usercode.sandbox import confine, grading, interpreter, isolation
+from gradverify.usercode.sandbox.interpreter import Interpreter
 from gradverify.usercode.sandbox.protocol import HEAD, Limits, ProtocolError, decode, pack, parse_head
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -66,6 +66,7 @@ class Options:
     grading: bool = False
     submission_timeout: float | None = None
     isolation_off: frozenset[str] = field(default_factory=confine.forced_off)
+    python: str | None = None  # the interpreter of the workers (``--python``; ``None``: gradverify's)
 
     @property
     def budget(self) -> float:
@@ -99,7 +100,7 @@ class _NotStarted(Exception):
 class Worker:
     """One worker process, its pipes, its scratch folder and its shared input file."""
 
-    def __init__(self, limits: Limits, submission: Submission, layers: dict[str, str]) -> None:
+    def __init__(self, limits: Limits, submission: Submission, layers: dict[str, str], python: Interpreter) -> None:
         self.limits = limits
         self.log = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="gradverify-worker-")
@@ -111,12 +112,12 @@ class Worker:
         self.inputs_size = 0
         try:
             s = submission
-            config, self.search_path = confine.config(s.target, s.kind, s.alone, self.scratch, layers)
+            config, self.search_path = confine.config(s.target, s.kind, s.alone, self.scratch, layers, python)
             env = confine.environment()
             env.update({confine.CONFIG_ENV: isolation.to_json(config), "TMPDIR": self.scratch})
             env[confine.INPUTS_ENV] = str(self.inputs)
-            # -P: the current folder (perhaps a batch of students' files) is not put on its path
-            argv = [sys.executable, "-P", "-m", "gradverify.usercode.sandbox.worker"]
+            source = None if python.own else interpreter.source_tree(self.scratch)
+            argv = python.command(interpreter.WORKER, source)
             self.bwrapped = layers.get("bwrap") == "on"
             if self.bwrapped:
                 argv = isolation.bwrap_argv(config, shutil.which("bwrap") or "bwrap") + argv
@@ -274,7 +275,8 @@ class Pool:
         self.options = options
         self.wanted = wanted
         self.limits = Limits(max_payload=max(64, options.memory_mb) << 20)
-        self.layers = confine.layers(options.isolation_off)
+        self.python = interpreter.resolve(options.python)
+        self.layers = confine.layers(options.isolation_off, self.python)
         self.worker: Worker | None = None
         self.hung: dict[str, str] = {}  # adapter key -> the case that timed out
         self.starts = 0
@@ -287,7 +289,7 @@ class Pool:
         self._check_budget()
         self.starts += 1
         try:
-            self.worker = Worker(self.limits, self.submission, self.layers)
+            self.worker = Worker(self.limits, self.submission, self.layers, self.python)
         except (_NotStarted, OSError) as e:
             self.close()
             why = str(e) if isinstance(e, _NotStarted) else type(e).__name__

@@ -1,4 +1,5 @@
-"""The worker process: ``python -m gradverify.usercode.sandbox.worker``.
+"""The worker process: ``python -m gradverify.usercode.sandbox.worker`` (in another
+interpreter, from a source tree: see ``interpreter``).
 
 It imports the user's code and answers the parent's requests, one frame in, one frame out
 (see ``protocol``), until its input closes:
