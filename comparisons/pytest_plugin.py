@@ -63,6 +63,9 @@ class GradverifyCase:
         bad = [r for r in records if r.status.failing]
         if bad:
             raise GradverifyFailure(describe(bad))
+        apart = (Status.NOT_CHECKED, Status.NOT_IMPLEMENTED)
+        if records and all(r.status in apart for r in records):  # nothing was judged: say why, do not pass
+            pytest.skip(f"{records[0].status}: {records[0].message or records[0].diagnosis}")
         return records
 
     def __repr__(self) -> str:

@@ -49,7 +49,8 @@ def test_helper_reports_a_broken_file_as_a_failing_test(pytester: pytest.Pyteste
 def test_option_adds_the_checks_without_a_test_file(pytester: pytest.Pytester) -> None:
     args = ["--gradverify", str(SUBMISSIONS / "course_layers.py"), "--gradverify-cases", "1"]
     result = pytester.runpytest(*PLUGIN, *args, "--gradverify-dtypes", "float64", "-v")
-    result.assert_outcomes(passed=3 + 4 + 4 + 4)  # affine, relu, svm_loss, softmax_loss: edge cases + 1 random
+    # affine, relu, svm_loss, softmax_loss (with its gap case): edge cases + 1 random
+    result.assert_outcomes(passed=3 + 4 + 4 + 5)
     result.stdout.fnmatch_lines(["*course_layers.py::affine_forward-affine:vectorized-float64-N=1:* PASSED*"])
     selected = pytester.runpytest(*PLUGIN, *args, "-k", "relu and float32")
     selected.assert_outcomes(passed=4)
@@ -68,3 +69,11 @@ def test_option_with_an_unreadable_path_is_a_usage_error(pytester: pytest.Pytest
     result = pytester.runpytest(*PLUGIN, "--gradverify", "no/such/file.py")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--gradverify no/such/file.py*no such file*"])
+
+
+def test_code_that_could_not_be_checked_is_skipped_with_the_reason_not_passed(pytester: pytest.Pytester) -> None:
+    args = ["--gradverify", str(SUBMISSIONS / "numpy1_layers.py"), "--gradverify-cases", "1"]
+    result = pytester.runpytest(*PLUGIN, *args, "--gradverify-dtypes", "float64", "--gradverify-ops", "affine", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("skipped", 0) >= 1 and "passed" not in outcomes and "failed" not in outcomes
+    result.stdout.fnmatch_lines(["*not_checked*NumPy 2*"])
