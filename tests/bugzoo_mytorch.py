@@ -93,6 +93,24 @@ class BatchNormConstantStatistics(bn.BatchNorm1d):
         return dLdBZ * self.BW / np.sqrt(self.V + self.eps)
 
 
+class BatchNormNoVariancePath(bn.BatchNorm1d):
+    def backward(self, dLdBZ):
+        super().backward(dLdBZ)
+        g = dLdBZ * self.BW  # the mean's path only: V treated as a constant
+        return (g - g.mean(axis=0, keepdims=True)) / np.sqrt(self.V + self.eps)
+
+
+class BatchNormUnbiasedVariance(bn.BatchNorm1d):
+    def forward(self, Z, eval=False):
+        out = super().forward(Z, eval)
+        if not eval:  # torch.var's default divides by N - 1
+            self.V = Z.var(axis=0, keepdims=True, ddof=1)
+            self.NZ = (Z - self.M) / np.sqrt(self.V + self.eps)
+            self.BZ = self.BW * self.NZ + self.Bb
+            out = self.BZ
+        return out
+
+
 class BatchNormEvalUsesBatch(bn.BatchNorm1d):
     def forward(self, Z, eval=False):
         return super().forward(Z, eval=False)
@@ -160,6 +178,20 @@ MUTANTS = (
         _adapter("mytorch.batchnorm1d", BatchNormConstantStatistics),
         ("dZ",),
         diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "mytorch.batchnorm1d",
+        "no_variance_path",
+        _adapter("mytorch.batchnorm1d", BatchNormNoVariancePath),
+        ("dZ",),
+        diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "mytorch.batchnorm1d",
+        "unbiased_variance",
+        _adapter("mytorch.batchnorm1d", BatchNormUnbiasedVariance),
+        ("BZ",),
+        diagnosis=("forward_mismatch",),
     ),  # fmt: skip
     Mutant(
         "mytorch.batchnorm1d_eval",
