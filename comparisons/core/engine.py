@@ -73,6 +73,8 @@ def check_case(
 
         def under(convention: Convention | None, variant: Variant = variant, base: dict = base) -> list[Record]:
             """The variant's records when ``convention`` (None: the default) is expected."""
+            if convention is not None and convention.adapter is not None:  # the code called as that edition's
+                variant = Variant(variant.name, convention.adapter)
             if convention is None and shared is not None:
                 ref = shared
             else:
@@ -83,7 +85,7 @@ def check_case(
             found = kinks if ref is shared else _kinks(spec, values64, ref.upstream, KINK_BAND[dtype])
             return _check_variant(spec, variant, sample, values64, ref, found, tol, base, seed, thorough, seen)
 
-        records += _with_conventions(spec, primary, under, values64)
+        records += _with_conventions(spec, primary, under, values64, _own(spec, variant))
     return _robustness(spec, case, records)
 
 
@@ -111,14 +113,25 @@ def _default_editions(spec: OpSpec) -> tuple[int, ...]:
     return spec.default_convention.editions if spec.default_convention else ()
 
 
+def _own(spec: OpSpec, variant: Variant) -> Convention | None:
+    """The edition whose API ``variant`` implements (``Convention.variant``), if any."""
+    found = (c for c in (spec.default_convention, *spec.conventions) if c is not None and c.variant == variant.name)
+    return next(found, None)
+
+
 def _with_conventions(
-    spec: OpSpec, primary: Convention | None, under: Callable[[Convention | None], list[Record]], values64: Sample
+    spec: OpSpec,
+    primary: Convention | None,
+    under: Callable[[Convention | None], list[Record]],
+    values64: Sample,
+    own: Convention | None = None,
 ) -> list[Record]:
-    """The records under the expected convention; when they fail only by value, the
-    alternatives are tried: one that passes is accepted (unless an edition is pinned, or it
-    is a known bug), else the failure is named after the one the code follows."""
+    """The records under the expected convention; when they fail only by value (or at all,
+    when another edition calls the code otherwise), the alternatives are tried: one that
+    passes is accepted (unless an edition is pinned, or it is a known bug), else the failure
+    is named after the one the code follows."""
     records = under(primary)
-    expected = primary or spec.default_convention
+    expected = primary or own or spec.default_convention
     label = expected.label() if expected else None
     failing = [r for r in records if r.status is not None and r.status.failing]
     for c in [c for c in spec.conventions if spec.edition is None or c is primary] if failing else ():
@@ -131,9 +144,16 @@ def _with_conventions(
                 else r.replace(convention=c.label())
                 for r in records
             ]
-    if not failing or any(r.status == Status.ERROR for r in failing) or not spec.conventions:
+    # code of an edition with another API may raise when called as this one's
+    callable_otherwise = any(c.adapter is not None for c in spec.conventions)
+    errors = any(r.status == Status.ERROR for r in failing) and not callable_otherwise
+    if not failing or errors or not spec.conventions:
         return [r.replace(convention=label) for r in records] if label else records
-    others = [c for c in (spec.default_convention, *spec.conventions) if c is not None and c is not expected]
+    others = [
+        c
+        for c in (spec.default_convention, *spec.conventions)
+        if c is not None and c is not expected and (c is spec.default_convention or c.differs())
+    ]
     for other in sorted(others, key=lambda c: c.bug is not None):
         if other is spec.default_convention:
             tried = under(None)
@@ -149,7 +169,13 @@ def _with_conventions(
             code = "other_edition"
             why = f"The code follows the {other.label()} convention, not {label or 'the expected one'}."
         return [
-            r.replace(diagnosis=code, message=f"{why} {r.message or ''}".strip(), convention=other.label())
+            r.replace(
+                # the code runs: called as its own edition's, it is right, so not an error
+                status=Status.FAIL if r.status == Status.ERROR else r.status,
+                diagnosis=code,
+                message=f"{why} {r.message or ''}".strip(),
+                convention=other.label(),
+            )
             if r.status is not None and r.status.failing
             else r.replace(convention=label)
             for r in records
