@@ -266,6 +266,23 @@ class Conv2dNoDownsampleBackward(conv.Conv2d):
         return self.conv2d_stride1.backward(full)
 
 
+class Conv1dPaddedUnpadsOneSide(conv.Conv1d):
+    def backward(self, dLdZ):
+        dLdA = self.conv1d_stride1.backward(self.downsample1d.backward(dLdZ))
+        return dLdA[:, :, 2 * self.pad :]  # the right width, cut from one side only
+
+
+class Conv2dPaddedOneCorner(conv.Conv2d):
+    def forward(self, A):
+        p = self.pad  # all 2p zeros before the first row and column, none after the last
+        A = np.pad(A, ((0, 0), (0, 0), (2 * p, 0), (2 * p, 0)))
+        return self.downsample2d.forward(self.conv2d_stride1.forward(A))
+
+    def backward(self, dLdZ):
+        dLdA = self.conv2d_stride1.backward(self.downsample2d.backward(dLdZ))
+        return dLdA[:, :, 2 * self.pad :, 2 * self.pad :]
+
+
 class ConvTranspose1dDoubled(conv.ConvTranspose1d):
     def backward(self, dLdZ):
         return 2 * super().backward(dLdZ)
@@ -353,6 +370,12 @@ MUTANTS += (
            diagnosis=("grad_sign",)),
     Mutant("mytorch.conv2d", "no_downsample_backward", _adapter("mytorch.conv2d", Conv2dNoDownsampleBackward),
            ("dW",), diagnosis=("grad_mismatch", "grad_localized", "grad_scale")),
+    Mutant("mytorch.conv1d_padded", "unpads_one_side",
+           _adapter("mytorch.conv1d_padded", Conv1dPaddedUnpadsOneSide), ("dA",),
+           diagnosis=("grad_mismatch", "grad_localized", "grad_scale")),
+    Mutant("mytorch.conv2d_padded", "one_corner",
+           _adapter("mytorch.conv2d_padded", Conv2dPaddedOneCorner), ("Z",),
+           diagnosis=("forward_mismatch",)),
     Mutant("mytorch.conv_transpose1d", "doubled", _adapter("mytorch.conv_transpose1d", ConvTranspose1dDoubled),
            ("dA",), diagnosis=("grad_scale",)),
     Mutant("mytorch.conv_transpose2d", "bias_sign", _adapter("mytorch.conv_transpose2d", ConvTranspose2dBiasSign),

@@ -123,6 +123,8 @@ class LayerObject:
     ``forward_kwargs`` are passed to ``forward`` when it takes them (``eval=True``);
     ``backward_args`` names further inputs of ``backward`` (RNNCell's ``h_t``), from the
     outputs or the sample. Without ``differentiate`` the op is checked forward only.
+    ``kwargs`` are constructor keywords the code must take (``padding``): a class without them
+    implements another edition's API, and discovery leaves this op out for it.
     """
 
     cls: Callable
@@ -139,6 +141,7 @@ class LayerObject:
     derivative: bool = False
     differentiate: bool = True
     scale: Scale = None
+    kwargs: tuple[str, ...] = ()
 
     def _layer(self, sample: Sample) -> Any:
         layer = self.cls(**accepted(self.cls, self.init(sample)))

@@ -26,8 +26,8 @@ from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
-from gradverify.specs import SPECS, registry
-from gradverify.usercode import batch, batch_runner, course_match, coverage, declared, discovery
+from gradverify.specs import HELPER_NAMES, SPECS, registry
+from gradverify.usercode import assignments, batch, batch_runner, course_match, coverage, declared, discovery
 from gradverify.usercode.sandbox import grading, interpreter
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
@@ -178,11 +178,14 @@ class SubmissionCheck:
             self.add_submission_record(verdict.code, verdict.message, verdict.status)
         if not reply.get("modules"):
             return self.plan
+        matched, skipped = list(specs), []
+        if not options.ops:  # a name several assignments use binds the ops of the one the code is from
+            matched, skipped = assignments.by_assignment(specs, [*self.found, *options.mapping], HELPER_NAMES)
         try:
             plan = discovery.plan(
-                (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
+                (*matched, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
             )
-            plan.notes += [note] if note else []
+            plan.notes += ([note] if note else []) + skipped
         except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
