@@ -14,7 +14,7 @@ import gradverify.impl.dls.deep_nn as nn
 import gradverify.impl.dls.regularization as reg
 from gradverify.cli import main as cli
 from gradverify.specs import HELPER_NAMES, registry
-from gradverify.usercode.discovery import by_assignment
+from gradverify.usercode.assignments import by_assignment
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 DLS = registry.COURSES["dls"]
