@@ -190,3 +190,21 @@ def test_a_wrong_update_is_still_caught_whatever_the_edition() -> None:
     failed = [r for r in found if r.status.failing]
     assert failed and all(r.diagnosis != "other_edition" for r in failed)
     assert {r.convention for r in failed} == {OPS["dls.adam"].default_convention.label()}
+
+
+def test_a_buggy_class_tried_as_every_edition_keeps_its_full_diagnosis() -> None:
+    """Editions are told apart by statuses alone; the records kept for a failure still carry
+    the finite-difference opinion that blames the backward pass."""
+
+    class LinearDoubledW(LinearS24):
+        def backward(self, dLdZ):
+            dLdA = super().backward(dLdZ)
+            self.dLdW = 2 * self.dLdW  # neither edition's: twice the gradient
+            return dLdA
+
+    found = records(as_user_code("mytorch.linear", cls=LinearDoubledW), dtypes=("float64",))
+    failed = [r for r in found if r.status.failing]
+    assert failed and {r.quantity for r in failed} == {"dW"}
+    # its own forward's finite difference disagrees with its dLdW: the backward is to blame
+    assert all(r.diagnosis == "grad_scale" and r.fd_verdict == "disagree" for r in failed)
+    assert {r.convention for r in failed} == {OPS["mytorch.linear"].default_convention.label()}
