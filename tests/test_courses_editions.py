@@ -22,7 +22,7 @@ from gradverify.core.sampling import RANDOM
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import Status
 from gradverify.specs import registry
-from gradverify.usercode.discovery import first_edition
+from gradverify.usercode.course_match import first_edition
 
 OPS = {s.name: s for s in (*registry.COURSES["dls"], *registry.COURSES["mytorch"])}
 EDITIONED = [s for s in OPS.values() if s.conventions]
