@@ -27,9 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradverify.core.sampling import Sample
+
+if TYPE_CHECKING:  # adapters import nothing of this module; the name is only for the hint
+    from gradverify.core.adapters import Adapter
 
 Edition = int | str
 """A course edition: a year (2017) or a semester code (``S24``, ``F23``)."""
@@ -62,7 +65,7 @@ class Convention:
     bug: str | None = None
     undefined: Callable[[Sample], str | None] | None = None
     variant: str | None = None
-    adapter: Any = None
+    adapter: Adapter | None = None
 
     def differs(self) -> bool:
         """Whether checking under this convention can give another verdict than the default."""
