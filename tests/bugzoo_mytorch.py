@@ -93,6 +93,24 @@ class BatchNormConstantStatistics(bn.BatchNorm1d):
         return dLdBZ * self.BW / np.sqrt(self.V + self.eps)
 
 
+class BatchNormNoVariancePath(bn.BatchNorm1d):
+    def backward(self, dLdBZ):
+        super().backward(dLdBZ)
+        g = dLdBZ * self.BW  # the mean's path only: V treated as a constant
+        return (g - g.mean(axis=0, keepdims=True)) / np.sqrt(self.V + self.eps)
+
+
+class BatchNormUnbiasedVariance(bn.BatchNorm1d):
+    def forward(self, Z, eval=False):
+        out = super().forward(Z, eval)
+        if not eval:  # torch.var's default divides by N - 1
+            self.V = Z.var(axis=0, keepdims=True, ddof=1)
+            self.NZ = (Z - self.M) / np.sqrt(self.V + self.eps)
+            self.BZ = self.BW * self.NZ + self.Bb
+            out = self.BZ
+        return out
+
+
 class BatchNormEvalUsesBatch(bn.BatchNorm1d):
     def forward(self, Z, eval=False):
         return super().forward(Z, eval=False)
@@ -160,6 +178,20 @@ MUTANTS = (
         _adapter("mytorch.batchnorm1d", BatchNormConstantStatistics),
         ("dZ",),
         diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "mytorch.batchnorm1d",
+        "no_variance_path",
+        _adapter("mytorch.batchnorm1d", BatchNormNoVariancePath),
+        ("dZ",),
+        diagnosis=GRADIENT,
+    ),  # fmt: skip
+    Mutant(
+        "mytorch.batchnorm1d",
+        "unbiased_variance",
+        _adapter("mytorch.batchnorm1d", BatchNormUnbiasedVariance),
+        ("BZ",),
+        diagnosis=("forward_mismatch",),
     ),  # fmt: skip
     Mutant(
         "mytorch.batchnorm1d_eval",
@@ -232,6 +264,23 @@ class Conv2dNoDownsampleBackward(conv.Conv2d):
         full = np.zeros((*dLdZ.shape[:2], self.downsample2d.input_height, self.downsample2d.input_width))
         full[:, :, : dLdZ.shape[2], : dLdZ.shape[3]] = dLdZ
         return self.conv2d_stride1.backward(full)
+
+
+class Conv1dPaddedUnpadsOneSide(conv.Conv1d):
+    def backward(self, dLdZ):
+        dLdA = self.conv1d_stride1.backward(self.downsample1d.backward(dLdZ))
+        return dLdA[:, :, 2 * self.pad :]  # the right width, cut from one side only
+
+
+class Conv2dPaddedOneCorner(conv.Conv2d):
+    def forward(self, A):
+        p = self.pad  # all 2p zeros before the first row and column, none after the last
+        A = np.pad(A, ((0, 0), (0, 0), (2 * p, 0), (2 * p, 0)))
+        return self.downsample2d.forward(self.conv2d_stride1.forward(A))
+
+    def backward(self, dLdZ):
+        dLdA = self.conv2d_stride1.backward(self.downsample2d.backward(dLdZ))
+        return dLdA[:, :, 2 * self.pad :, 2 * self.pad :]
 
 
 class ConvTranspose1dDoubled(conv.ConvTranspose1d):
@@ -321,6 +370,12 @@ MUTANTS += (
            diagnosis=("grad_sign",)),
     Mutant("mytorch.conv2d", "no_downsample_backward", _adapter("mytorch.conv2d", Conv2dNoDownsampleBackward),
            ("dW",), diagnosis=("grad_mismatch", "grad_localized", "grad_scale")),
+    Mutant("mytorch.conv1d_padded", "unpads_one_side",
+           _adapter("mytorch.conv1d_padded", Conv1dPaddedUnpadsOneSide), ("dA",),
+           diagnosis=("grad_mismatch", "grad_localized", "grad_scale")),
+    Mutant("mytorch.conv2d_padded", "one_corner",
+           _adapter("mytorch.conv2d_padded", Conv2dPaddedOneCorner), ("Z",),
+           diagnosis=("forward_mismatch",)),
     Mutant("mytorch.conv_transpose1d", "doubled", _adapter("mytorch.conv_transpose1d", ConvTranspose1dDoubled),
            ("dA",), diagnosis=("grad_scale",)),
     Mutant("mytorch.conv_transpose2d", "bias_sign", _adapter("mytorch.conv_transpose2d", ConvTranspose2dBiasSign),

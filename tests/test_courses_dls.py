@@ -88,7 +88,7 @@ def test_2017_dA_keys_pass_their_edition_and_are_named_missing_in_the_other() ->
             assert "returned no dA0" in records[0].message
 
 
-def test_adam_3_tuple_of_earlier_editions_passes() -> None:
+def test_adam_3_tuple_is_the_2017_edition_and_a_bad_return_in_2021s() -> None:
     def update_parameters_with_adam_2017(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999,
                                          epsilon=1e-8):  # fmt: skip
         return opt.update_parameters_with_adam(
@@ -96,9 +96,14 @@ def test_adam_3_tuple_of_earlier_editions_passes() -> None:
         )
 
     spec = DLS["dls.adam"]
-    adapter = dataclasses.replace(spec.variant("2021").adapter, fn=update_parameters_with_adam_2017)
-    records = records_of(spec.with_variants(Variant("2021", adapter)), range(3))
-    assert records and all(r.status == Status.PASS for r in records)
+    for variant, ok in (("2017", True), ("2021", False)):
+        adapter = dataclasses.replace(spec.variant(variant).adapter, fn=update_parameters_with_adam_2017)
+        records = records_of(spec.with_variants(Variant(variant, adapter)), range(3))
+        if ok:
+            assert records and all(r.status == Status.PASS for r in records)
+        else:  # how the edition a function follows is told apart
+            assert records and {r.diagnosis for r in records} == {"bad_return"}
+            assert "a tuple of 5" in records[0].message
 
 
 def test_an_update_rule_that_changes_its_dicts_in_place_is_no_fault() -> None:

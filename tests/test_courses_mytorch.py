@@ -163,7 +163,7 @@ def test_a_mytorch_package_is_checked_as_the_course_without_flags(mytorch_packag
     assert {"dW", "dBW", "dW_ih"} <= set(frame["quantity"])  # attributes read through the sandbox
 
 
-def test_the_latest_edition_is_checked_unless_another_is_chosen(mytorch_package: Path, tmp_path: Path, capsys) -> None:
+def test_the_latest_edition_is_checked_first_and_others_named(mytorch_package: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "r"
     code = cli.main(["check", str(mytorch_package), "--course", "mytorch", "--cases", "1", "--dtypes", "float64",
                      "--out", str(out)])  # fmt: skip
@@ -171,5 +171,5 @@ def test_the_latest_edition_is_checked_unless_another_is_chosen(mytorch_package:
     assert code == 0
     assert set(frame[frame["op"] == "mytorch.linear"]["variant"]) == {"S24"}
     printed = capsys.readouterr()
-    assert "--ops mytorch.linear:S23" in printed.out + printed.err
+    assert "mytorch.linear: checked as edition S24, else as S23" in printed.out + printed.err
     assert np.isin(list(MYTORCH), frame["op"]).all()

@@ -90,11 +90,16 @@ def case(text: str) -> Case:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def edition(text: str) -> int:
+def edition(text: str) -> int | str:
+    """A year (CS231n, DLS) or a semester code such as S24 or F23 (MyTorch)."""
+    code = text.strip().upper()
+    if len(code) == 3 and code[0] in "SF" and code[1:].isdigit():
+        return code
     try:
         year = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a year such as 2017, got {text!r}") from None
+        expected = "a year such as 2017 or a semester such as S24"
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
     if not 2015 <= year <= 2100:
         raise argparse.ArgumentTypeError(f"{year} is no course edition")
     return year
@@ -135,8 +140,9 @@ def add_sweep_options(parser: argparse.ArgumentParser) -> None:
         "--edition",
         type=edition,
         default=None,
-        metavar="YEAR",
-        help="hold the code to one course edition's conventions (e.g. 2017); default: any edition's, consistently",
+        metavar="EDITION",
+        help="hold the code to one course edition's conventions (a year, e.g. 2017, or a MyTorch semester, "
+        "e.g. S23); default: any edition's, consistently",
     )
     parser.add_argument(
         "--dtypes",

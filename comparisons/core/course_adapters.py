@@ -123,6 +123,8 @@ class LayerObject:
     ``forward_kwargs`` are passed to ``forward`` when it takes them (``eval=True``);
     ``backward_args`` names further inputs of ``backward`` (RNNCell's ``h_t``), from the
     outputs or the sample. Without ``differentiate`` the op is checked forward only.
+    ``kwargs`` are constructor keywords the code must take (``padding``): a class without them
+    implements another edition's API, and discovery leaves this op out for it.
     """
 
     cls: Callable
@@ -139,6 +141,7 @@ class LayerObject:
     derivative: bool = False
     differentiate: bool = True
     scale: Scale = None
+    kwargs: tuple[str, ...] = ()
 
     def _layer(self, sample: Sample) -> Any:
         layer = self.cls(**accepted(self.cls, self.init(sample)))
@@ -325,7 +328,8 @@ class DictUpdate:
 
     Arguments come from the sample or from ``pack`` (copies: the course's rules update their
     dicts in place, which is no fault here). A function may return more values than
-    ``returns`` names (Adam's 2021 5-tuple against the 2017 3-tuple); a lone dict is the
+    ``returns`` names; ``count`` requires exactly that many (Adam's 2021 5-tuple against the
+    2017 3-tuple: how the edition a function follows is told apart); a lone dict is the
     parameters. ``options`` go to ``fn`` when it takes them.
     """
 
@@ -335,6 +339,7 @@ class DictUpdate:
     pack: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     kwargs: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    count: int | None = None
 
     def run(self, sample: Sample, upstream: Mapping[str, np.ndarray]) -> Outcome:
         return Outcome(self.forward(sample), {})
@@ -348,6 +353,8 @@ class DictUpdate:
         )
         if len(self.returns) == 1 and isinstance(result, Mapping):
             result = (result,)
+        if self.count is not None:
+            result = _tuple(result, self.count, self.fn, f"a tuple of {self.count}")
         result = _tuple(result, len(self.returns), self.fn, f"({', '.join(self.returns)})", at_least=True)
         outputs = {}
         for name, value in zip(self.returns, result, strict=False):

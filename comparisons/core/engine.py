@@ -71,8 +71,13 @@ def check_case(
             reproduce=reproduce(variant) if reproduce else None,
         )
 
-        def under(convention: Convention | None, variant: Variant = variant, base: dict = base) -> list[Record]:
-            """The variant's records when ``convention`` (None: the default) is expected."""
+        def under(
+            convention: Convention | None, quick: bool = False, variant: Variant = variant, base: dict = base
+        ) -> list[Record]:
+            """The variant's records when ``convention`` (None: the default) is expected;
+            ``quick``: the same statuses without the finite-difference and float64 opinions."""
+            if convention is not None and convention.adapter is not None:  # the code called as that edition's
+                variant = Variant(variant.name, convention.adapter)
             if convention is None and shared is not None:
                 ref = shared
             else:
@@ -81,9 +86,9 @@ def check_case(
                 return [Record(**base, **r) for r in ref]
             seen = convention.view(values64) if convention is not None and convention.view else values64
             found = kinks if ref is shared else _kinks(spec, values64, ref.upstream, KINK_BAND[dtype])
-            return _check_variant(spec, variant, sample, values64, ref, found, tol, base, seed, thorough, seen)
+            return _check_variant(spec, variant, sample, values64, ref, found, tol, base, seed, thorough, seen, quick)
 
-        records += _with_conventions(spec, primary, under, values64)
+        records += _with_conventions(spec, primary, under, values64, _own(spec, variant), thorough)
     return _robustness(spec, case, records)
 
 
@@ -111,14 +116,31 @@ def _default_editions(spec: OpSpec) -> tuple[int, ...]:
     return spec.default_convention.editions if spec.default_convention else ()
 
 
+def _own(spec: OpSpec, variant: Variant) -> Convention | None:
+    """The edition whose API ``variant`` implements (``Convention.variant``), if any."""
+    found = (c for c in (spec.default_convention, *spec.conventions) if c is not None and c.variant == variant.name)
+    return next(found, None)
+
+
 def _with_conventions(
-    spec: OpSpec, primary: Convention | None, under: Callable[[Convention | None], list[Record]], values64: Sample
+    spec: OpSpec,
+    primary: Convention | None,
+    under: Callable[..., list[Record]],
+    values64: Sample,
+    own: Convention | None = None,
+    thorough: bool = False,
 ) -> list[Record]:
-    """The records under the expected convention; when they fail only by value, the
-    alternatives are tried: one that passes is accepted (unless an edition is pinned, or it
-    is a known bug), else the failure is named after the one the code follows."""
-    records = under(primary)
-    expected = primary or spec.default_convention
+    """The records under the expected convention; when they fail only by value (or at all,
+    when another edition calls the code otherwise), the alternatives are tried: one that
+    passes is accepted (unless an edition is pinned, or it is a known bug), else the failure
+    is named after the one the code follows."""
+    # code of an edition with another API may raise when called as this one's
+    callable_otherwise = any(c.adapter is not None for c in spec.conventions)
+    # Editions are told apart by statuses alone: the finite-difference and float64 opinions
+    # (diagnosis only) are spent once, on the records that are kept when failing.
+    quick = callable_otherwise and not thorough
+    records = under(primary, quick)
+    expected = primary or own or spec.default_convention
     label = expected.label() if expected else None
     failing = [r for r in records if r.status is not None and r.status.failing]
     for c in [c for c in spec.conventions if spec.edition is None or c is primary] if failing else ():
@@ -131,14 +153,16 @@ def _with_conventions(
                 else r.replace(convention=c.label())
                 for r in records
             ]
-    if not failing or any(r.status == Status.ERROR for r in failing) or not spec.conventions:
+    errors = any(r.status == Status.ERROR for r in failing) and not callable_otherwise
+    if not failing or errors or not spec.conventions:
         return [r.replace(convention=label) for r in records] if label else records
-    others = [c for c in (spec.default_convention, *spec.conventions) if c is not None and c is not expected]
+    others = [
+        c
+        for c in (spec.default_convention, *spec.conventions)
+        if c is not None and c is not expected and (c is spec.default_convention or c.differs())
+    ]
     for other in sorted(others, key=lambda c: c.bug is not None):
-        if other is spec.default_convention:
-            tried = under(None)
-        else:
-            tried = under(other)
+        tried = under(None if other is spec.default_convention else other, quick)
         if any(r.status is not None and r.status.failing for r in tried):
             continue
         if other.bug is None and spec.edition is None:
@@ -149,11 +173,19 @@ def _with_conventions(
             code = "other_edition"
             why = f"The code follows the {other.label()} convention, not {label or 'the expected one'}."
         return [
-            r.replace(diagnosis=code, message=f"{why} {r.message or ''}".strip(), convention=other.label())
+            r.replace(
+                # the code runs: called as its own edition's, it is right, so not an error
+                status=Status.FAIL if r.status == Status.ERROR else r.status,
+                diagnosis=code,
+                message=f"{why} {r.message or ''}".strip(),
+                convention=other.label(),
+            )
             if r.status is not None and r.status.failing
             else r.replace(convention=label)
-            for r in records
+            for r in (under(primary) if quick else records)  # kept: now with the full diagnosis
         ]
+    if quick:
+        records = under(primary)
     return [r.replace(convention=label) for r in records] if label else records
 
 
@@ -222,6 +254,7 @@ def _check_variant(
     seed: int,
     thorough: bool,
     seen: Sample | None = None,
+    quick: bool = False,
 ) -> list[Record]:
     """The records of one variant; ``seen`` is the sample as the convention's reference and
     statistics see it (``values64`` by default)."""
@@ -263,8 +296,8 @@ def _check_variant(
         base["dtype"],
         tol,
         seed,
-        _objective(adapter, values64, ref.upstream),
-        _float64_rerun(adapter, values64, ref.upstream) if dtype != np.float64 else None,
+        None if quick else _objective(adapter, values64, ref.upstream),
+        _float64_rerun(adapter, values64, ref.upstream) if dtype != np.float64 and not quick else None,
         spec.roles,
         thorough,
     )

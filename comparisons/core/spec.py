@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.adapters import Adapter
-from gradverify.core.conventions import Convention
+from gradverify.core.conventions import Convention, Edition, known
 from gradverify.core.roles import Roles
 from gradverify.core.sampling import Sample
 from gradverify.core.tolerances import Tolerance
@@ -104,7 +104,7 @@ class OpSpec:
 
     conventions: tuple[Convention, ...] = ()
     default_convention: Convention | None = None
-    edition: int | None = None
+    edition: Edition | None = None
     robustness_cases: tuple[str, ...] = ()
     """Edge cases beyond what the course's code must survive (softmax at extreme score gaps):
     a failure there is a ``warning`` (diagnosis ``unstable``), failing only under --strict."""
@@ -115,9 +115,16 @@ class OpSpec:
                 return v
         raise KeyError(f"{self.name} has no variant {name!r}")
 
-    def pinned(self, edition: int | None) -> OpSpec:
-        """The same op held to one course edition's convention (``--edition``)."""
-        return OpSpec(**{**self.__dict__, "edition": edition})
+    def pinned(self, edition: Edition | None) -> OpSpec:
+        """The same op held to one course edition's convention (``--edition``). An edition
+        of another course (a semester for a CS231n op) leaves the op as it is; variants that
+        implement another edition's API (``Convention.variant``) are left out when one
+        implements this edition's."""
+        if edition is not None and not known(self.conventions, self.default_convention, edition):
+            return self
+        own = {c.variant: c for c in (self.default_convention, *self.conventions) if c is not None and c.variant}
+        kept = tuple(v for v in self.variants if v.name not in own or edition in own[v.name].editions)
+        return OpSpec(**{**self.__dict__, "edition": edition, "variants": kept or self.variants})
 
     def with_variants(self, *variants: Variant) -> OpSpec:
         """The same op checked against other implementations (a user's, or a mutant)."""

@@ -15,3 +15,7 @@ COURSES: dict[str, tuple[OpSpec, ...]] = {"cs231n": cs231n.SPECS, "dls": dls.SPE
 """Each course's ops; CS231n's op names are bare, the others' carry their course (``dls.linear``)."""
 
 SPECS: tuple[OpSpec, ...] = tuple(spec for specs in COURSES.values() for spec in specs)
+
+HELPER_NAMES: frozenset[str] = dls.HELPER_NAMES
+"""Names the courses' utility modules define with an API other than their ops' (discovery
+binds them only to code of the assignment they belong to)."""

@@ -26,8 +26,8 @@ from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
 from gradverify.run.sweep import check_safely
-from gradverify.specs import SPECS, registry
-from gradverify.usercode import batch, batch_runner, course_match, coverage, declared, discovery
+from gradverify.specs import HELPER_NAMES, SPECS, registry
+from gradverify.usercode import assignments, batch, batch_runner, course_match, coverage, declared, discovery
 from gradverify.usercode.sandbox import grading, interpreter
 from gradverify.usercode.sandbox.pool import (
     DEFAULT_MEMORY_MB,
@@ -62,7 +62,7 @@ class CheckOptions:
     declarations: str | None = None  # a module or .py file declaring the user's own ops
     thorough: bool = False  # a finite difference for every gradient (``--thorough``)
     submission_timeout: float | None = None  # default: pool.BUDGET_TIMEOUTS * timeout
-    edition: int | None = None  # hold the code to one course edition's conventions
+    edition: int | str | None = None  # hold the code to one course edition's conventions
     python: str | None = None  # the interpreter the user's code runs in (``--python``; default ours)
 
     def flags(self) -> list[str]:
@@ -178,17 +178,19 @@ class SubmissionCheck:
             self.add_submission_record(verdict.code, verdict.message, verdict.status)
         if not reply.get("modules"):
             return self.plan
+        matched, skipped = list(specs), []
+        if not options.ops:  # a name several assignments use binds the ops of the one the code is from
+            matched, skipped = assignments.by_assignment(specs, [*self.found, *options.mapping], HELPER_NAMES)
         try:
             plan = discovery.plan(
-                (*specs, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
+                (*matched, *own), self.pool, inventory, options.mapping, options.grad_keys, self._record
             )
-            plan.notes += [note] if note else []
+            plan.notes += ([note] if note else []) + skipped
         except WorkerFault as e:  # a --map target whose constructor hangs or crashes the worker
             self.add_submission_record(e.code, f"{self.submission.target}: {e.detail} (while resolving --map targets)")
             return self.plan
-        self.plan.specs, self.plan.notes = self._selected(plan.specs), plan.notes
-        if not options.ops:  # one edition per op unless --ops names another
-            self.plan.specs = [course_match.first_edition(s, self.plan.notes) for s in self.plan.specs]
+        self.plan.notes = plan.notes
+        self.plan.specs = self._selected([self._one_edition(s) for s in plan.specs])
         self.plan.records += [r for r in plan.records if self._wanted(r.op, r.variant)]
         command = shlex.join(["gradverify", "check", self.submission.target, *self.options.flags()])
         for fields in coverage.unchecked((*specs, *own), plan, inventory, self.selection):  # the chosen course's names
@@ -217,16 +219,21 @@ class SubmissionCheck:
     def _wanted(self, op: str, variant: str) -> bool:
         return self.selection is None or (op, variant) in self.selection
 
+    def _one_edition(self, spec: OpSpec) -> OpSpec:
+        """One variant per op whose variants are editions of the user's code, the others its
+        alternatives, unless --ops names one of them (``op:S23``)."""
+        if self.options.ops and not all(self._wanted(spec.name, v.name) for v in spec.variants):
+            return spec
+        return course_match.first_edition(spec, self.plan.notes)
+
     def _selected(self, specs: list[OpSpec]) -> list[OpSpec]:
-        if self.options.edition is not None:
-            specs = [s.pinned(self.options.edition) for s in specs]
-        if not self.options.ops:
-            return specs
         out = []
         for spec in specs:
             variants = [v for v in spec.variants if self._wanted(spec.name, v.name)]
             if variants:
                 out.append(spec.with_variants(*variants))
+        if self.options.edition is not None:  # after --ops: a variant named there is kept
+            out = [s.pinned(self.options.edition) for s in out]
         return out
 
     def batches(self) -> Iterator[list[Record]]:
@@ -324,7 +331,7 @@ def check(
     declarations: str | Path | None = None,
     thorough: bool = False,
     submission_timeout: float | None = None,
-    edition: int | None = None,
+    edition: int | str | None = None,
     python: str | None = None,
 ) -> pd.DataFrame:
     """Check one submission: a ``.py`` file, a package folder, a module name or an imported
@@ -363,7 +370,7 @@ def check_many(
     declarations: str | Path | None = None,
     thorough: bool = False,
     submission_timeout: float | None = None,
-    edition: int | None = None,
+    edition: int | str | None = None,
     python: str | None = None,
 ) -> pd.DataFrame:
     """Check every submission ``targets`` name (a batch folder is one submission per entry),

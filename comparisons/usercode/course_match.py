@@ -86,17 +86,28 @@ def course_specs(
 def first_edition(spec: OpSpec, notes: list[str]) -> OpSpec:
     """``spec`` with one variant where its variants are editions of a course (dls, mytorch)
     calling the same user code under other conventions (S23 and S24 scaling): the first, the
-    course's latest, is checked and the others are named in ``notes``. CS231n ops (bare names)
-    keep every variant."""
+    course's latest, is checked first; the others become its alternatives (each edition's
+    convention gets the code as that edition calls it), tried when it fails, so the records
+    name the edition the code follows and ``--edition`` can hold it to one. CS231n ops (bare
+    names) keep every variant."""
     if "." not in spec.name or len(spec.variants) < 2:
         return spec
     first = _bound(spec.variants[0])
     editions = [v for v in spec.variants[1:] if _bound(v) == first]
     if not editions:
         return spec
-    others = ", ".join(f"{spec.name}:{v.name}" for v in editions)
-    notes.append(f"{spec.name}: checked as edition {spec.variants[0].name}; for another, --ops {others}")
-    return spec.with_variants(*(v for v in spec.variants if v not in editions))
+    bound = {v.name: v.adapter for v in editions}
+    conventions = tuple(
+        dataclasses.replace(c, adapter=bound[c.variant]) if c.variant in bound else c for c in spec.conventions
+    )
+    if any(c.adapter is not None for c in conventions):
+        named = ", ".join(c.label() for c in conventions if c.adapter is not None)
+        notes.append(f"{spec.name}: checked as edition {spec.variants[0].name}, else as {named}")
+    else:  # editions without a declared convention: one is chosen by name
+        others = ", ".join(f"{spec.name}:{v.name}" for v in editions)
+        notes.append(f"{spec.name}: checked as edition {spec.variants[0].name}; for another, --ops {others}")
+    kept = spec.with_variants(*(v for v in spec.variants if v not in editions))
+    return dataclasses.replace(kept, conventions=conventions)
 
 
 def _bound(variant: Variant) -> str:

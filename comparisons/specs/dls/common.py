@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from gradverify.core.conventions import Convention, Edition
 from gradverify.core.sampling import Sample, values
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.specs.kinks import near_zero
@@ -84,6 +85,17 @@ def mlp_kinks(s: Sample, hidden: int, band: float, with_x: bool = True) -> dict[
     return masks if with_x else {k: v for k, v in masks.items() if k != "X"}
 
 
+Editions = Mapping[str, tuple[tuple[Edition, ...], str]]
+"""Per variant name: the course editions whose API it implements, and what that API is."""
+
+
+def edition_conventions(editions: Editions) -> dict[str, Any]:
+    """The ``default_convention`` (the first variant's edition) and ``conventions`` of an op
+    whose variants are course editions, each convention naming its variant."""
+    made = [Convention(name, text, editions=years, variant=name) for name, (years, text) in editions.items()]
+    return {"default_convention": made[0], "conventions": tuple(made[1:])} if made else {}
+
+
 def course_op(
     name: str,
     family: str,
@@ -92,9 +104,15 @@ def course_op(
     sample: Callable[[np.random.Generator, str], Sample],
     outputs: Mapping[str, str | None],
     wrt: tuple[str, ...],
+    editions: Editions | None = None,
     **fields: Any,
 ) -> OpSpec:
-    """An ``OpSpec`` whose variants are the course's adapters, keyed by variant name (editions)."""
+    """An ``OpSpec`` whose variants are the course's adapters, keyed by variant name. Where
+    the variants are editions with different APIs, ``editions`` says which (by variant name):
+    records then name the edition in their ``convention`` column, ``--edition`` pins one, and
+    a user's code is tried as each edition calls it."""
+    if editions is not None and set(editions) != set(variants):
+        raise ValueError(f"{name}: editions must describe exactly the variants {sorted(variants)}")
     return OpSpec(
         name=name,
         family=family,
@@ -103,5 +121,6 @@ def course_op(
         sample=sample,
         outputs=outputs,
         wrt=wrt,
+        **(edition_conventions({k: editions[k] for k in variants}) if editions else {}),
         **fields,
     )

@@ -75,6 +75,8 @@ def _pair(forward, backward, output: str, args: tuple[str, ...], wrt: tuple[str,
     return CourseForwardBackward(forward, backward, args, wrt, output=(output,), scale=scale)
 
 
+EDITIONS_2017, EDITIONS_2021 = tuple(range(2017, 2021)), tuple(range(2021, 2026))
+"""The notebooks before and after the Specialization's 2021 refresh (graded by public_tests)."""
 L_PARAMS = param_names(3)
 PLANAR_PARAMS = param_names(2)
 LINEAR_WRT = ("A_prev", "W", "b")
@@ -198,6 +200,10 @@ SPECS = (
         l_model_sample,
         {"cost": ONE},
         ("X", *L_PARAMS),
+        editions={
+            "2021": (EDITIONS_2021, 'grads["dA0"] holds the gradient of X, grads["dA{l}"] that of A[l]'),
+            "2017_dA_keys": (EDITIONS_2017, 'grads["dA{l}"] holds the gradient of A[l-1] (X\'s is "dA1")'),
+        },
         edge_cases=(N1, D1),
         kinks=lambda s, band: mlp_kinks(s, 2, band),
         description="[LINEAR->RELU]x2 -> LINEAR->SIGMOID: L_model_forward, compute_cost, L_model_backward "
@@ -211,6 +217,10 @@ SPECS = (
         planar_sample,
         {"cost": ONE},
         PLANAR_PARAMS,
+        editions={
+            "2021": (EDITIONS_2021, "compute_cost(A2, Y)"),
+            "2017_cost_args": (EDITIONS_2017, "compute_cost(A2, Y, parameters)"),
+        },
         edge_cases=(N1, D1),
         description="week 3: LINEAR->TANH->LINEAR->SIGMOID, forward_propagation, compute_cost (2017: with "
         "parameters), backward_propagation",

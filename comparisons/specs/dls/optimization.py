@@ -11,6 +11,7 @@ import gradverify.reference.dls.optimization as ref
 from gradverify.core.course_adapters import DictUpdate
 from gradverify.core.sampling import Sample, dims, values
 from gradverify.specs.dls.common import course_op, network, param_names
+from gradverify.specs.dls.deep_nn import EDITIONS_2017, EDITIONS_2021
 
 FAMILY = "dls.optimization"
 PARAMS = param_names(2)
@@ -100,7 +101,7 @@ SPECS = (
             # the 2021 notebook returns (parameters, v, s, v_corrected, s_corrected), earlier ones
             # (parameters, v, s): the first three are compared either way
             "2021": DictUpdate(
-                impl.update_parameters_with_adam, ADAM_ARGS, ("parameters", "v", "s"), pack=_pack("v", "s")
+                impl.update_parameters_with_adam, ADAM_ARGS, ("parameters", "v", "s"), pack=_pack("v", "s"), count=5
             ),
             "2017": DictUpdate(
                 impl.update_parameters_with_adam,
@@ -108,6 +109,7 @@ SPECS = (
                 ("parameters", "v", "s"),
                 pack=_pack("v", "s"),
                 options={"return_corrected": False},
+                count=3,
             ),
         },
         lambda t: _flat(
@@ -119,6 +121,10 @@ SPECS = (
         lambda rng, case: _sample(rng, case, ("v", "s")),
         _outputs("parameters", "v", "s"),
         (),
+        editions={
+            "2021": (EDITIONS_2021, "returns (parameters, v, s, v_corrected, s_corrected)"),
+            "2017": (EDITIONS_2017, "returns (parameters, v, s)"),
+        },
         edge_cases=(FIRST_STEP,),
         description="update_parameters_with_adam: bias-corrected moments, epsilon outside the root; "
         "3-tuple (2017) or 5-tuple (2021) returns",

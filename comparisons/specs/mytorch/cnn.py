@@ -3,7 +3,10 @@ transposed = Upsample then stride 1), Flatten and pooling, channels-first as in 
 
 Strided layers hold their weights in the handout's inner layer (``conv1d_stride1.W``), which
 is where the weights are set and ``dLdW``/``dLdb`` are read. The strided convolutions are
-sampled without padding, which every edition's constructor accepts."""
+sampled without padding, which every edition's constructor accepts; ``conv1d_padded`` and
+``conv2d_padded`` check the handouts whose ``Conv1d``/``Conv2d`` also take ``padding`` (zero
+padding on both sides, the gradient unpadded; their autograder compares with torch's
+``padding=``). Code whose constructor has no ``padding`` is not matched to those two."""
 
 from __future__ import annotations
 
@@ -28,22 +31,25 @@ K1 = "K=1"
 
 
 def image_sample(
-    rng: np.random.Generator, case: str, spatial: int, conv_out: bool = True, factor: bool = False
+    rng: np.random.Generator, case: str, spatial: int, conv_out: bool = True, factor: bool = False, padded: bool = False
 ) -> Sample:
     """A (N, C_in, *spatial) with W (C_out, C_in, K[, K]) and b (C_out,) when ``conv_out``,
-    and settings kernel_size / stride / factor."""
+    and settings kernel_size / stride / factor (and padding 1-3 when ``padded``; the input may
+    then be narrower than the kernel, as long as the padded one is not)."""
     d = dims(rng, case, N=(1, 3), C=(1, 3), F=(1, 3))
     k = 1 if case == K1 else int(rng.integers(1, 4))
     stride = int(rng.integers(1, 4))
-    size = tuple(int(rng.integers(k, k + 5)) for _ in range(spatial))
+    pad = int(rng.integers(1, 4)) if padded else 0
+    size = tuple(int(rng.integers(max(k - 2 * pad, 1), k + 5)) for _ in range(spatial))
     arrays = {"A": values(rng, (d["N"], d["C"], *size), case)}
     if conv_out:
         arrays["W"] = values(rng, (d["F"], d["C"], *(k,) * spatial), case)
         arrays["b"] = values(rng, (d["F"],), case)
-    return Sample(arrays, {"kernel_size": k, "stride": stride, "factor": stride if factor else 1})
+    static = {"kernel_size": k, "stride": stride, "factor": stride if factor else 1}
+    return Sample(arrays, {**static, "padding": pad} if padded else static)
 
 
-def _conv(cls: type, inner: str | None, init: Callable[[Sample], dict]) -> LayerObject:
+def _conv(cls: type, inner: str | None, init: Callable[[Sample], dict], kwargs: tuple[str, ...] = ()) -> LayerObject:
     prefix = f"{inner}." if inner else ""
     return LayerObject(
         cls,
@@ -53,6 +59,7 @@ def _conv(cls: type, inner: str | None, init: Callable[[Sample], dict]) -> Layer
         ("A",),
         {"W": prefix + "dLdW", "b": prefix + "dLdb"},
         output="Z",
+        kwargs=kwargs,
     )
 
 
@@ -63,6 +70,10 @@ def _channels(s: Sample) -> dict:
 
 def _strided(s: Sample) -> dict:
     return {**_channels(s), "stride": s["stride"]}
+
+
+def _padded(s: Sample) -> dict:
+    return {**_strided(s), "padding": s["padding"]}
 
 
 def _transposed(s: Sample) -> dict:
@@ -83,12 +94,20 @@ def _pool_kinks(stride_of: Callable[[Sample], int]) -> Callable[[Sample, float],
 
 
 def _op(
-    name: str, family: str, adapter: LayerObject, reference, sample, wrt: tuple[str, ...], doc: str, **kw
+    name: str,
+    family: str,
+    adapter: LayerObject,
+    reference,
+    sample,
+    wrt: tuple[str, ...],
+    doc: str,
+    variant: str = "S24",
+    **kw,
 ) -> OpSpec:
     return course_op(
         f"mytorch.{name}",
         family,
-        {"S24": adapter},
+        {variant: adapter},
         reference,
         sample,
         {"Z": RANDOM_UPSTREAM},
@@ -134,6 +153,16 @@ SPECS = (
         lambda t: ref_conv.conv2d(t["A"], t["W"], t["b"], stride=t["stride"]),
         lambda rng, case: image_sample(rng, case, 2), CONV_WRT,
         "Conv2d(stride): Conv2d_stride1 then Downsample2d", edge_cases=(N1, K1)),
+    _op("conv1d_padded", CONV, _conv(conv.Conv1d, "conv1d_stride1", _padded, ("padding",)),
+        lambda t: ref_conv.conv1d(t["A"], t["W"], t["b"], stride=t["stride"], padding=t["padding"]),
+        lambda rng, case: image_sample(rng, case, 1, padded=True), CONV_WRT,
+        "Conv1d(stride, padding): pad, Conv1d_stride1, Downsample1d; dLdA unpadded", edge_cases=(N1, K1),
+        variant="padding"),
+    _op("conv2d_padded", CONV, _conv(conv.Conv2d, "conv2d_stride1", _padded, ("padding",)),
+        lambda t: ref_conv.conv2d(t["A"], t["W"], t["b"], stride=t["stride"], padding=t["padding"]),
+        lambda rng, case: image_sample(rng, case, 2, padded=True), CONV_WRT,
+        "Conv2d(stride, padding): pad, Conv2d_stride1, Downsample2d; dLdA unpadded", edge_cases=(N1, K1),
+        variant="padding"),
     _op("conv_transpose1d", CONV, _conv(conv.ConvTranspose1d, "conv1d_stride1", _transposed),
         lambda t: ref_conv.conv_transpose1d(t["A"], t["W"], t["b"], t["stride"]),
         lambda rng, case: image_sample(rng, case, 1), CONV_WRT,

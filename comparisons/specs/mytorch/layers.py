@@ -25,6 +25,25 @@ from gradverify.specs.kinks import near_zero
 
 ALPHA = "alpha"
 
+S24, S23, S25 = ("S24",), ("S23",), ("S25",)
+"""The semesters whose handouts gradverify's MyTorch variants follow (HW4P1's layers: S25)."""
+LINEAR_EDITIONS = {
+    "S24": (S24, "dLdW = dLdZ^T A and dLdb = column sums, no 1/N"),
+    "S23": (S23, "Linear.backward divides dLdW and dLdb by N"),
+}
+ACTIVATION_EDITIONS = {
+    "S24": (S24, "backward(dLdA) returns dLdZ"),
+    "S23": (S23, "backward() takes no argument and returns dA/dZ"),
+}
+MSE_EDITIONS = {
+    "S24": (S24, "MSELoss = SSE / (N C), backward() = 2 (A - Y) / (N C)"),
+    "S23": (S23, "MSELoss = SSE / (2 N C), backward() = (A - Y) / (N C)"),
+}
+CE_EDITIONS = {
+    "S24": (S24, "CrossEntropyLoss.backward() = (softmax - Y) / N"),
+    "S23": (S23, "CrossEntropyLoss.backward() = softmax - Y, without 1/N"),
+}
+
 
 def linear_sample(rng: np.random.Generator, case: str, flat_bias: bool = False) -> Sample:
     d = dims(rng, case, N=(1, 6), D=(1, 5), M=(1, 5))
@@ -65,12 +84,24 @@ def loss_sample(rng: np.random.Generator, case: str, one_hot: bool) -> Sample:
     return Sample({"A": A, "Y": Y})
 
 
-def batchnorm_sample(rng: np.random.Generator, case: str) -> Sample:
+FEATURE_STD = (0.5, 3.0)
+"""The per-feature batch standard deviation of BatchNorm1d's Z: each feature of a sample is
+standardized over the batch and given a spread drawn from this range. MyTorch's eps is 1e-8,
+so dZ carries terms of relative size eps / var that cancel exactly only in exact arithmetic;
+a nearly constant feature (two draws that happen to agree to 1%) makes dZ that cancellation
+alone, which float32 cannot resolve (3-8% off for a correct implementation). A spread of at
+least 0.5 keeps eps / var below 4e-8, where the dZ of any batch size is well conditioned."""
+
+
+def batchnorm_sample(rng: np.random.Generator, case: str, feature_std: tuple[float, float] = FEATURE_STD) -> Sample:
     d = dims(rng, case, N=(2, 8), D=(1, 5))
-    c = d["D"]
+    n, c = d["N"], d["D"]
+    raw = rng.standard_normal((n, c))  # N >= 2 continuous draws: every feature has a spread
+    unit = (raw - raw.mean(axis=0, keepdims=True)) / raw.std(axis=0, keepdims=True)
+    Z = unit * rng.uniform(*feature_std, size=(1, c)) + rng.uniform(-2, 2, size=(1, c))
     return Sample(
         {
-            "Z": values(rng, (d["N"], c), case) * rng.uniform(0.5, 3.0) + rng.uniform(-2, 2),
+            "Z": Z,
             "BW": values(rng, (1, c), case),
             "Bb": values(rng, (1, c), case),
             "running_M": values(rng, (1, c), case),
@@ -154,6 +185,7 @@ SPECS = (
         linear_sample,
         {"Z": RANDOM_UPSTREAM},
         ("A", "W", "b"),
+        editions=LINEAR_EDITIONS,
         edge_cases=(N1, D1),
         description="Linear: Z = A W^T + b, W (out, in), b (out, 1); dLdW, dLdb stored (S23: divided by N)",
     ),
@@ -177,6 +209,7 @@ SPECS = (
             z_sample,
             {"A": RANDOM_UPSTREAM},
             ("Z",),
+            editions=ACTIVATION_EDITIONS,
             edge_cases=(N1, D1, TIES) if name == "relu" else (N1, D1),
             kinks=_z_kinks if name == "relu" else None,
             description=f"{cls.__name__}: forward(Z) -> A; backward(dLdA) -> dLdZ (S23: backward() -> dA/dZ)",
@@ -213,6 +246,7 @@ SPECS = (
         lambda rng, case: loss_sample(rng, case, one_hot=False),
         {"loss": ONE},
         ("A",),
+        editions=MSE_EDITIONS,
         edge_cases=(N1, C2),
         description="MSELoss: SSE / (N C), backward() -> 2 (A - Y) / (N C) (S23: half of both)",
     ),
@@ -224,6 +258,7 @@ SPECS = (
         lambda rng, case: loss_sample(rng, case, one_hot=True),
         {"loss": ONE},
         ("A",),
+        editions=CE_EDITIONS,
         edge_cases=(N1, C2, LARGE),
         description="CrossEntropyLoss on logits A and one-hot Y, mean over N; backward() -> (softmax - Y) / N "
         "(S23: without 1/N)",
