@@ -326,3 +326,12 @@ def test_a_network_without_its_normalization_option_is_incomplete_not_a_bad_retu
     left = frame[frame["diagnosis"] == "not_returned"]
     assert set(left["status"]) == {"incomplete"} and set(left["quantity"]) == {"dgamma1", "dbeta1", "dgamma2", "dbeta2"}
     assert "bad_return" not in set(frame["diagnosis"])
+
+
+def test_when_no_edition_fits_the_failures_are_reported_under_the_closest_one() -> None:
+    frame = check(HERE / "linear_2016_no_reg_loss.py", ops="svm", **FAST)
+    with_reg = frame[frame["case"] != "ties"]  # ties: reg = 0, every convention agrees
+    assert set(with_reg[with_reg["quantity"] == "dW"]["status"]) == {"pass"}
+    loss = with_reg[with_reg["quantity"] == "loss"]
+    assert set(loss["status"]) == {"fail"} and loss["message"].str.startswith("Closest to the 2016").all()
+    assert set(loss["convention"]) == {"2016: 0.5 * reg * sum(W^2), gradient reg * W"}
