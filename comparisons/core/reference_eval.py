@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from gradverify.core.sampling import Sample
 from gradverify.core.spec import ONE, OpSpec
@@ -26,6 +25,8 @@ def evaluate(spec: OpSpec, sample: Sample, rng: np.random.Generator) -> Referenc
     Outputs differentiated as losses get upstream 1; the others get a standard normal
     upstream of their shape, drawn from ``rng`` so the case stays replayable.
     """
+    import torch  # here, not at module load: parsing arguments and listing ops stay torch-free
+
     tensors = {}
     for name, value in sample.arrays.items():
         t = torch.from_numpy(np.ascontiguousarray(value))
