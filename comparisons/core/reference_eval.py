@@ -39,13 +39,14 @@ def evaluate(spec: OpSpec, sample: Sample, rng: np.random.Generator) -> Referenc
     outputs = {k: result[k].detach().numpy().astype(np.float64) for k in spec.outputs}
 
     upstream: dict[str, np.ndarray] = {}
-    objective = torch.zeros((), dtype=torch.float64)
+    objective = None
     for name, how in spec.outputs.items():
         if how is None:
             continue
         u = np.ones(outputs[name].shape) if how == ONE else rng.standard_normal(outputs[name].shape)
         upstream[name] = u
-        objective = objective + (result[name] * torch.from_numpy(u)).sum()
+        term = (result[name] * torch.from_numpy(u)).sum()
+        objective = term if objective is None else objective + term
 
     inputs = [tensors[w] for w in spec.wrt]
     grads = torch.autograd.grad(objective, inputs, allow_unused=True) if inputs else ()
