@@ -14,6 +14,7 @@ other quantities were probed.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,10 +89,6 @@ def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple
 
     Only real numbers and numpy arrays are accepted: objects that merely look like arrays are
     a bad return, since their values cannot be trusted."""
-    if type(value) is np.ndarray and value.dtype == np.float64 and value.shape == shape:
-        # the common case, returned exactly as expected: only finiteness is left to check
-        if np.isfinite(value).all():
-            return value, None
     if value is None:
         return None, ("bad_return", "was not returned (got None)")
     if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
@@ -115,10 +112,19 @@ def decode(value: Any, shape: tuple[int, ...]) -> tuple[np.ndarray | None, tuple
 
 def judge(q: Quantity, ctx: Context) -> dict[str, Any]:
     """The record fields (status, errors, diagnosis, message, ...) of one quantity."""
-    actual, problem = decode(q.got, q.expected.shape)
-    if problem:
-        return _problem(q, actual, problem, ctx)
-    c = compare(actual, q.expected, ctx.tol, q.kinks)
+    got = q.got
+    if type(got) is np.ndarray and got.dtype == np.float64 and got.shape == q.expected.shape:
+        # returned as expected: compare first, since a pass with a finite largest difference
+        # proves every entry finite (a non-finite entry makes its difference inf or NaN)
+        actual, c = got, compare(got, q.expected, ctx.tol, q.kinks)
+        proven = c.status == Status.PASS and math.isfinite(c.max_abs_err)
+        if not proven and not np.isfinite(got).all():
+            return _problem(q, None, decode(got, q.expected.shape)[1] or ("nonfinite", ""), ctx)
+    else:
+        actual, problem = decode(got, q.expected.shape)
+        if problem:
+            return _problem(q, actual, problem, ctx)
+        c = compare(actual, q.expected, ctx.tol, q.kinks)
     fields: dict[str, Any] = dict(
         status=c.status,
         max_abs_err=c.max_abs_err,
