@@ -117,3 +117,21 @@ def test_a_named_reference_imports_its_module_at_the_first_call() -> None:
     assert named.relu(direct.torch.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
     with pytest.raises(AttributeError, match="'gradverify.reference.cs231n.layers' has no function 'afine'"):
         named.afine(1)
+
+
+def test_warm_up_imports_torch_and_the_references_it_evaluates() -> None:
+    # what batch mode does before forking a checker per submission, in a fresh process
+    code = (
+        "import dataclasses, sys\n"
+        "from gradverify.core.reference_eval import warm_up\n"
+        "from gradverify.specs import registry\n"
+        "assert 'torch' not in sys.modules\n"
+        "(affine,) = registry.select(['affine'])\n"
+        "broken = dataclasses.replace(affine, reference=lambda s: 1 / 0)\n"
+        "warm_up([broken, affine])  # a failing reference is left to its case\n"
+        "print('torch' in sys.modules, 'gradverify.reference.cs231n.layers' in sys.modules,"
+        " 'gradverify.reference.cs231n.conv_layers' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True", "False"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from gradverify.core.sampling import Sample
+from gradverify.core.sampling import RANDOM, Sample
 from gradverify.core.spec import ONE, OpSpec
 
 
@@ -58,3 +60,15 @@ def evaluate(spec: OpSpec, sample: Sample, rng: np.random.Generator) -> Referenc
             for w, g in zip(spec.wrt, grads, strict=False)
         },
     )
+
+
+def warm_up(specs: Iterable[OpSpec]) -> None:
+    """Evaluate each spec's reference once on a drawn sample: torch, the reference modules and
+    torch's first-call work (autograd's engine, each op's dispatch) are then done, and every
+    process forked afterwards (batch mode's one per submission) starts with them done. Only a
+    preparation: a reference that fails here fails again, reported, in its case."""
+    for spec in specs:
+        if spec.observe is None:  # its reference needs the implementation's own forward first
+            rng = np.random.default_rng(0)
+            with contextlib.suppress(Exception):
+                evaluate(spec, spec.sample(rng, RANDOM), rng)

@@ -13,6 +13,7 @@ have and it lacks (the check itself adds one for a forward whose backward is mis
 
 from __future__ import annotations
 
+import functools
 import math
 import shlex
 from collections.abc import Iterable, Mapping
@@ -158,13 +159,19 @@ class Inventory:
         return out
 
 
-def _course_names(record: Record) -> list[str]:
+def _course_names(record: Record) -> tuple[str, ...]:
     """The course's names of the functions behind ``record``'s op variant (its own function
     name when the op is not in the registry)."""
-    spec = next((s for s in SPECS if s.name == record.op), None)
-    variant = next((v for v in spec.variants if v.name == record.variant), None) if spec is not None else None
-    names = [slot.name for slot in course_match.slots(variant.adapter)] if variant is not None else []
-    return names or [str(record.function)]
+    return _names(record.op, record.variant, str(record.function))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(op: str | None, variant_name: str | None, function: str) -> tuple[str, ...]:
+    # looked up once per op variant: a batch sees thousands of records of each
+    spec = next((s for s in SPECS if s.name == op), None)
+    variant = next((v for v in spec.variants if v.name == variant_name), None) if spec is not None else None
+    names = tuple(slot.name for slot in course_match.slots(variant.adapter)) if variant is not None else ()
+    return names or (function,)
 
 
 def missing_record(like: Record, function: str, message: str) -> Record:
