@@ -135,3 +135,26 @@ def test_warm_up_imports_torch_and_the_references_it_evaluates() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "True", "False"]
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_torch_is_imported_before_the_first_case_runs(command: str, tmp_path: Path) -> None:
+    # a Ctrl-C inside a half-finished `import torch` leaves a module that cannot be imported
+    # again: it must come at start-up (exit 130), never mid-run, where the report needs torch
+    target = tmp_path / "layers.py"
+    target.write_text("import numpy as np\n\ndef relu_forward(x):\n    return np.maximum(x, 0), x\n")
+    argv = {"run": ["run", "--ops", "relu"], "check": ["check", str(target)]}[command]
+    argv += ["--cases", "1", "--dtypes", "float64", "-q", "--out", str(tmp_path / "out")]
+    code = (
+        "import sys\n"
+        "from gradverify.cli import common, main\n"
+        "collect = common.collect\n"
+        "def watched(*a, **k):\n"
+        "    print('torch loaded when the cases start:', 'torch' in sys.modules)\n"
+        "    return collect(*a, **k)\n"
+        "common.collect = watched\n"
+        f"sys.exit(main.main({argv!r}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch loaded when the cases start: True" in proc.stdout
