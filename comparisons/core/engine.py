@@ -72,6 +72,9 @@ def check_case(
             atol=tol.atol,
             rtol=tol.rtol,
             reproduce=reproduce(variant) if reproduce else None,
+            # labelled once here with the convention expected of it; _with_conventions
+            # relabels only the records of a case that another convention explains
+            convention=_label(primary or _own(spec, variant) or spec.default_convention),
         )
 
         def under(
@@ -126,6 +129,10 @@ def _default_editions(spec: OpSpec) -> tuple[int, ...]:
     return spec.default_convention.editions if spec.default_convention else ()
 
 
+def _label(convention: Convention | None) -> str | None:
+    return convention.label() if convention is not None else None
+
+
 def _own(spec: OpSpec, variant: Variant) -> Convention | None:
     """The edition whose API ``variant`` implements (``Convention.variant``), if any."""
     found = (c for c in (spec.default_convention, *spec.conventions) if c is not None and c.variant == variant.name)
@@ -165,7 +172,7 @@ def _with_conventions(
             ]
     errors = any(r.status == Status.ERROR for r in failing) and not callable_otherwise
     if not failing or errors or not spec.conventions:
-        return [r.replace(convention=label) for r in records] if label else records
+        return records  # labelled with the expected convention in check_case
     others = [
         c
         for c in (spec.default_convention, *spec.conventions)
@@ -197,7 +204,7 @@ def _with_conventions(
                 convention=other.label(),
             )
             if r.status is not None and r.status.failing
-            else r.replace(convention=label)
+            else r
             for r in (under(primary) if quick else records)  # kept: now with the full diagnosis
         ]
     if closest is not None:  # nothing fits, but one edition explains more: its failures are the real ones
@@ -210,7 +217,7 @@ def _with_conventions(
         ]
     if quick:
         records = under(primary)
-    return [r.replace(convention=label) for r in records] if label else records
+    return records  # labelled with the expected convention in check_case
 
 
 def _reference(
