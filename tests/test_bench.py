@@ -70,6 +70,7 @@ def test_quick_bench_rows_and_files(quick_bench: tuple[Path, Path, int]) -> None
     assert by["thorough"]["baseline"] == "gradverify run --thorough" and "goal" in by["thorough"]["params"]
     assert by["check_startup"]["params"]["import_s"] > 0 and by["check_startup"]["params"]["checks_s"] > 0
     assert by["batch_grading"]["params"]["identical_records"] is True
+    assert by["batch_grading"]["params"]["records"] > 3 * 20  # each copy is checked, not refused
     assert {r["params"]["op"] for r in rows if r["benchmark"] == "passing_case"} >= {"svm", "affine"}
 
 

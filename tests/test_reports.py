@@ -227,3 +227,14 @@ def test_report_files_are_readable_like_any_file_the_user_writes(tmp_path: Path)
         os.umask(old)
     for name in REPORT_FILES:
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+def test_normalise_cleans_every_text_cell_as_it_would_one_by_one() -> None:
+    from gradverify.core.display import clean
+    from gradverify.report import tables
+
+    ops = ["svm", "a\x1bb", "svm", "", "a\x1bb"] * 3
+    mixed = ["1", 1, 1.0, True, None] * 3  # one key to a hash table, four texts
+    frame = tables.normalise(pd.DataFrame({"op": ops, "function": mixed}))
+    assert frame["op"].tolist() == [clean(o) for o in ops]
+    assert frame["function"].tolist() == ["1", "1", "1.0", "True", ""] * 3

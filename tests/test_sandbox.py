@@ -188,12 +188,12 @@ def test_a_dead_worker_is_reported_with_its_signal() -> None:
 
 def test_worker_builds_only_adapters_it_can_import_without_torch() -> None:
     # a spec's adapter class or helper in a module that imports torch cannot run in the worker
-    refs = ["gradverify.core.adapters:LossGrad", "gradverify.core.engine:check_case", "os:system"]
+    refs = ["gradverify.core.adapters:LossGrad", "gradverify.explanation.stages:capture", "os:system"]
     with Pool(Submission("s", str(SUBMISSIONS / "linear_svm.py"), "file"), Options(), []) as pool:
         pool.load()
         reply, _ = pool.request({"cmd": "probe", "refs": refs})
-    assert sorted(reply["failed"]) == ["gradverify.core.engine:check_case", "os:system"]
-    assert "do not import torch" in reply["failed"]["gradverify.core.engine:check_case"]
+    assert sorted(reply["failed"]) == ["gradverify.explanation.stages:capture", "os:system"]
+    assert "do not import torch" in reply["failed"]["gradverify.explanation.stages:capture"]
 
 
 def test_worker_that_does_not_start_is_a_fault(monkeypatch) -> None:

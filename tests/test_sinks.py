@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,25 @@ def test_csv_sink_writes_what_the_report_writes(tmp_path: Path, mixed_batches: l
     streamed = pd.read_csv(path)
     assert list(streamed.columns) == list(COLUMNS) and sink.rows == len(records)
     pd.testing.assert_frame_equal(tables.normalise(streamed), tables.normalise(to_frame(records)))
+
+
+def test_rows_rendered_where_the_records_are_made_are_the_rows_the_sink_writes(
+    tmp_path: Path, mixed_batches: list[list[Record]]
+) -> None:
+    columns, tag = (*COLUMNS, "submission"), {"submission": "ana\x1b"}  # the tag is cleaned alike
+    paths = [tmp_path / "plain.csv", tmp_path / "rendered.csv", tmp_path / "other.csv"]
+    sinks_ = [sinks.CsvSink(p, columns) for p in paths]
+    for batch in mixed_batches:
+        rendered = pickle.loads(pickle.dumps(sinks.Rendered(batch, columns, tag)))  # as a checker sends it
+        assert repr(list(rendered)) == repr(batch) and rendered.text  # repr: NaN != NaN
+        sinks_[0].write(batch, tag)
+        sinks_[1].write(rendered, tag)
+        sinks_[2].write(sinks.Rendered(batch, columns, {"submission": "someone else"}), tag)  # rendered again
+    for sink in sinks_:
+        sink.close()
+    plain = paths[0].read_bytes()
+    assert paths[1].read_bytes() == plain and paths[2].read_bytes() == plain
+    assert sinks_[1].rows == sum(len(b) for b in mixed_batches) and b"ana\\x1b" in plain
 
 
 def test_a_failed_stream_leaves_a_partial_file_and_ctrl_c_a_complete_one(tmp_path: Path) -> None:

@@ -21,12 +21,16 @@ import pandas as pd
 
 from gradverify.cli import common
 from gradverify.core.display import clean
-from gradverify.core.records import COLUMNS
 from gradverify.report import files
 from gradverify.run.sinks import CsvSink
 from gradverify.usercode import batch, batch_journal, batch_runner
-from gradverify.usercode.check import CheckOptions, batch_of, checker_died
+from gradverify.usercode.check import BATCH_COLUMNS, CheckOptions, batch_of, checker_died, warm
 from gradverify.usercode.sandbox.pool import Submission
+
+
+def _prepare_report() -> None:
+    """Import what drawing report.html needs (matplotlib) while the submissions are checked."""
+    import gradverify.report.html_page  # noqa: F401
 
 
 def run(subs: list[Submission], options: CheckOptions, args: argparse.Namespace, meta: dict, quiet: bool) -> int:
@@ -40,7 +44,7 @@ def run(subs: list[Submission], options: CheckOptions, args: argparse.Namespace,
     resume = previous.batch == key and not previous.finished and partial.is_file()
     earlier = batch_journal.read_partial(partial) if resume else None  # read before the sink truncates it
     common.write_started(out_dir, meta)
-    sink = CsvSink(out_dir / files.RESULTS_FILE, (*COLUMNS, "submission"))  # public columns keep their places
+    sink = CsvSink(out_dir / files.RESULTS_FILE, BATCH_COLUMNS)
     journal = batch_journal.Journal(out_dir, key, previous if resume else None)
     inventory = batch.Inventory()
     todo = _resume(subs, options, previous, earlier, sink, journal, inventory) if resume else subs
@@ -55,7 +59,7 @@ def run(subs: list[Submission], options: CheckOptions, args: argparse.Namespace,
             raise common.UsageError(str(e)) from None
         messages = _cluster_messages(todo, whole)
     else:
-        messages = batch_runner.run(todo, options, batch_of, checker_died, args.workers)
+        messages = batch_runner.run(todo, options, batch_of, checker_died, args.workers, warm(options), _prepare_report)
 
     def batches() -> Iterator[list[Any]]:
         for sub, item in messages:

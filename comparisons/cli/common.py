@@ -304,6 +304,25 @@ def open_store(out_dir: Path, meta: dict[str, Any] | None = None) -> RecordStore
     return RecordStore(out_dir / files.RESULTS_FILE)
 
 
+def load_torch() -> None:
+    """Import torch now, once the arguments are known to be good and before any case runs.
+
+    The specs import it lazily (``list`` and argument errors never need it). A Ctrl-C inside
+    ``import torch`` would leave a module that cannot be imported again (or abort in its C++
+    start-up), so SIGINT and SIGTERM wait until the import is done: they then interrupt the
+    start-up (exit 130 or 143, no report), never a run whose report still needs torch."""
+    if "torch" in sys.modules or not hasattr(signal, "pthread_sigmask"):
+        import torch  # noqa: F401
+
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        import torch  # noqa: F401
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered now
+
+
 def write_started(out_dir: Path, meta: dict[str, Any]) -> None:
     """run.json as the run starts, so a run killed before it finishes can still be re-rendered
     with its command (``gradverify report DIR``); the finished run rewrites it."""

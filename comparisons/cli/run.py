@@ -96,6 +96,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     from gradverify.run.distributed import SchedulerUnavailable
 
     specs = select(args.ops, args.module, args.course)
+    common.load_torch()
     if args.edition is not None:  # every op held to that edition's conventions
         specs = [s.pinned(args.edition) for s in specs]
     out_dir = common.prepare_outputs(args, "run")

@@ -26,6 +26,7 @@ never turns a valid subgradient into a failure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,29 +77,38 @@ class Comparison:
 
 
 def compare(
-    actual: np.ndarray, expected: np.ndarray, tol: Tolerance, kinks: Kinks | np.ndarray | None = None
+    actual: np.ndarray,
+    expected: np.ndarray,
+    tol: Tolerance,
+    kinks: Kinks | np.ndarray | Callable[[], Kinks | np.ndarray | None] | None = None,
 ) -> Comparison:
     """Compare same-shaped float64 arrays; differences only inside the kink mask are a kink
-    when they respect the kink's bounds and tie sums (see the module docstring)."""
-    if kinks is not None and not isinstance(kinks, Kinks):
-        kinks = Kinks(np.asarray(kinks, dtype=bool))
+    when they respect the kink's bounds and tie sums (see the module docstring). ``kinks`` may
+    be a call that computes the mask: it is made only when some difference is out of tolerance."""
     diff = np.abs(actual - expected)
-    scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, tol.atol / tol.rtol)
-    cs231n = diff / np.maximum(1e-8, np.abs(actual) + np.abs(expected))
+    ref_abs = np.abs(expected)
+    # ufunc reductions, not np.max & co.: their wrappers cost more than the work on small arrays
+    scale = max(float(_max(ref_abs, axis=None)) if expected.size else 0.0, tol.atol / tol.rtol)
+    cs231n = diff / np.maximum(1e-8, np.abs(actual) + ref_abs)
     if diff.size:
         # the common case, a pass, in a few array passes: the largest difference is in tolerance
-        top = int(np.argmax(diff))
-        if diff.flat[top] <= tol.rtol * scale:
+        top = int(diff.argmax())
+        largest = float(diff.item(top))
+        if largest <= tol.rtol * scale:
             return Comparison(
                 status=Status.PASS,
-                max_abs_err=float(diff.flat[top]),
-                rel_err=float(diff.flat[top]) / scale,
-                cs231n_rel_err=float(cs231n.max()),
-                worst_index=tuple(int(i) for i in np.unravel_index(top, diff.shape)),
+                max_abs_err=largest,
+                rel_err=largest / scale,
+                cs231n_rel_err=float(_max(cs231n, axis=None)),
+                worst_index=_unravel(top, diff.shape),
                 n_bad=0,
                 size=int(diff.size),
             )
     bad = diff > tol.rtol * scale
+    if callable(kinks):
+        kinks = kinks()
+    if kinks is not None and not isinstance(kinks, Kinks):
+        kinks = Kinks(np.asarray(kinks, dtype=bool))
     finding = None
     if kinks is not None and bad.any():
         status = Status.KINK if not (bad & ~kinks.mask).any() else Status.FAIL
@@ -122,6 +132,18 @@ def compare(
         size=int(diff.size),
         kink_finding=finding,
     )
+
+
+_max = np.maximum.reduce
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``np.unravel_index`` of one index of a non-empty array, as plain ints."""
+    index = []
+    for d in reversed(shape):
+        flat, i = divmod(flat, d)
+        index.append(i)
+    return tuple(reversed(index))
 
 
 def _broken_rule(

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradverify.core.adapters import Adapter, ForwardBackward, LossGrad
+from gradverify.core.references import Reference, resolved
 from gradverify.core.sampling import RANDOM, Sample
 from gradverify.core.spec import ONE, RANDOM_UPSTREAM, OpSpec, Variant
 
@@ -38,13 +39,18 @@ def required_parameters(fn: Callable) -> tuple[str, ...]:
 def by_name(reference: Callable) -> Callable[[Sample], Any]:
     """``reference`` called with the sample's values for the parameters it names; parameters
     the sample lacks keep their defaults."""
-    names = tuple(inspect.signature(reference).parameters)
+    names: tuple[str, ...] | None = None  # read on the first call: a Reference imports then
 
     def call(sample: Sample) -> Any:
+        nonlocal names
+        if names is None:
+            names = tuple(inspect.signature(resolved(reference)).parameters)
         present = {**sample.static, **sample.arrays}
         return reference(**{n: present[n] for n in names if n in present})
 
-    call.__qualname__ = getattr(reference, "__qualname__", "reference")
+    call.__qualname__ = (
+        reference.name if isinstance(reference, Reference) else getattr(reference, "__qualname__", "reference")
+    )
     return call
 
 

@@ -72,6 +72,22 @@ class Record:
         if self.status is not None and not isinstance(self.status, Status):
             object.__setattr__(self, "status", Status(self.status))
 
+    @classmethod
+    def of(cls, fields: Mapping[str, Any]) -> Record:
+        """``Record(**fields)`` without the keyword constructor's cost (a case makes one record
+        per quantity, and the constructor of a frozen dataclass is most of a record's cost)."""
+        unknown = fields.keys() - _DEFAULTS.keys()
+        if unknown:
+            raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+        record = object.__new__(cls)
+        values = record.__dict__
+        values.update(_DEFAULTS)
+        values.update(fields)
+        if "input_shapes" not in fields:
+            values["input_shapes"] = {}
+        record.__post_init__()
+        return record
+
     def replace(self, **changes: Any) -> Record:
         return dataclasses.replace(self, **changes)
 
@@ -90,6 +106,11 @@ class Record:
         # names and messages can come from user code: no raw control characters past this edge
         return {c: clean_value(v) for c, v in out.items()}
 
+
+_DEFAULTS: dict[str, Any] = {
+    f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(Record)
+}
+"""Every field's default (``input_shapes``, the one with a factory, gets a fresh dict in ``of``)."""
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Record) if f.name != "input_shapes")
 

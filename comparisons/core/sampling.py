@@ -33,10 +33,8 @@ class Sample:
         """A copy whose floating arrays have ``dtype``; integer arrays are copied unchanged.
         Static arguments are deep-copied: course code updates param dicts (``bn_param``) in
         place, and every call must start from the sample's own state."""
-        arrays = {
-            k: v.astype(dtype) if np.issubdtype(v.dtype, np.floating) else v.copy() for k, v in self.arrays.items()
-        }
-        return Sample(arrays, _cast_nested(copy.deepcopy(self.static), dtype))
+        arrays = {k: v.astype(dtype) if v.dtype.kind == "f" else v.copy() for k, v in self.arrays.items()}
+        return Sample(arrays, _copy_cast(self.static, dtype))
 
     def __getitem__(self, name: str) -> Any:
         return self.arrays[name] if name in self.arrays else self.static[name]
@@ -52,6 +50,20 @@ class Sample:
                 plain = {key: val for key, val in v.items() if isinstance(val, (int, float, str))}
                 parts.append(f"{k}={plain}")
         return " ".join(parts)
+
+
+def _copy_cast(value: Any, dtype: np.dtype | str) -> Any:
+    """``_cast_nested(copy.deepcopy(value), dtype)`` in one pass: plain values are immutable
+    and arrays are copied once, which is most of the cost of a case's copy of its settings."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind != "O":
+        return value.astype(dtype) if value.dtype.kind == "f" else value.copy()
+    if isinstance(value, dict):
+        return {k: _copy_cast(v, dtype) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_cast(v, dtype) for v in value]
+    return _cast_nested(copy.deepcopy(value), dtype)
 
 
 def _cast_nested(value: Any, dtype: np.dtype | str) -> Any:

@@ -100,6 +100,8 @@ class OpSpec:
 
     def tolerance_of(self, quantity: str, dtype: str, default: Tolerance) -> Tolerance:
         """The tolerance of ``quantity`` in ``dtype``: a deviation's, else ``default``."""
+        if not self.deviations:
+            return default
         return next((d.tolerances[dtype] for d in self.deviations if d.applies(quantity, dtype)), default)
 
     conventions: tuple[Convention, ...] = ()

@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gradverify.core import status
@@ -33,8 +34,20 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
         if column in NUMERIC:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         elif column in TEXT or frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(_text).astype(object)
+            frame[column] = _texts(frame[column])
     return frame
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    """``column.map(_text)``, each distinct string cleaned once (a run repeats its op names,
+    statuses and commands thousands of times); other values one by one, since 1, 1.0 and True
+    are one key to a hash table but three texts."""
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return column.map(_text).astype(object)
+    codes, uniques = pd.factorize(values)
+    cleaned = np.array([_text(u) for u in uniques], dtype=object)
+    return pd.Series(cleaned[codes], index=column.index, name=column.name, dtype=object)
 
 
 def _text(value: Any) -> str:

@@ -141,6 +141,12 @@ def _run_chunk(tasks: list[Task]) -> list[Batch]:
     return [run(t) for t in tasks]
 
 
+def _load_torch() -> None:
+    """Import torch here, once, before workers are forked: the specs name their references
+    lazily, so nothing else has imported it yet, and every worker would import it again."""
+    import torch  # noqa: F401
+
+
 def _context(start_method: str | None = None) -> mp.context.BaseContext:
     """fork on Linux: workers start in milliseconds with the specs, torch and numpy already
     loaded (spawn imports torch again in every worker, ~2 s each). Elsewhere spawn, since
@@ -165,6 +171,8 @@ def task_sweep(
     payload: Any = setup
     if ctx.get_start_method() != "fork":
         payload = dumps_specs(setup) if isinstance(setup, list) else _dumps(setup)
+    else:
+        _load_torch()
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(payload,))
 
     def submit(c: list[Task]) -> Future:
@@ -191,7 +199,10 @@ def ordered_map(
     """``fn(item)`` for every item, on ``workers`` pinned processes, in item order, with at
     most ``window`` items in flight (``gradverify check`` over a class's submissions: one
     item per submission). ``fn`` and the items must pickle."""
-    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_pinned)
+    ctx = _context()
+    if ctx.get_start_method() == "fork":
+        _load_torch()
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_pinned)
 
     def submit(group: list[Any]) -> Future:
         return pool.submit(_map_group, fn, group)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import io
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +29,31 @@ from gradverify.core.status import Status
 
 KEPT_FAILURES = 200
 """Failing records kept by a Tally for the summary's worst-failures table."""
+
+
+class Rendered(list):
+    """A batch of records with its CSV rows already rendered for a ``CsvSink`` with
+    ``columns`` and the ``extra`` cells: made where the records are (batch mode's checker
+    per submission, in parallel), so the one process that writes results.csv only copies
+    text. A sink with other columns or extras renders the records itself."""
+
+    def __init__(self, records: Iterable[Record], columns: tuple[str, ...], extra: Mapping[str, str]) -> None:
+        super().__init__(records)
+        self.columns = tuple(columns)
+        self.extra = dict(extra)
+        buffer = io.StringIO()
+        _rows(csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore"), self, self.extra)
+        self.text = buffer.getvalue()
+
+
+def _rows(writer: csv.DictWriter, batch: Iterable[Record], extra: Mapping[str, str] | None) -> int:
+    """Write ``batch`` with ``extra`` cells through ``writer``; the number of rows."""
+    tags = {k: clean_value(v) for k, v in (extra or {}).items()}
+    n = 0
+    for record in batch:
+        writer.writerow({**tags, **{k: _cell(v) for k, v in record.row().items()}})
+        n += 1
+    return n
 
 
 class CsvSink:
@@ -51,10 +77,11 @@ class CsvSink:
         """Append ``batch`` and flush it to the operating system (a killed process loses
         nothing written). ``extra`` fills columns that are not a record's (batch mode's
         ``submission``), cleaned like the record's text."""
-        tags = {k: clean_value(v) for k, v in (extra or {}).items()}
-        for record in batch:
-            self._writer.writerow({**tags, **{k: _cell(v) for k, v in record.row().items()}})
-            self.rows += 1
+        if isinstance(batch, Rendered) and batch.columns == self.columns and batch.extra == dict(extra or {}):
+            self._file.write(batch.text)  # the same bytes the writer below would produce
+            self.rows += len(batch)
+        else:
+            self.rows += _rows(self._writer, batch, extra)
         self._file.flush()
 
     def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:

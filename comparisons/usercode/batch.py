@@ -13,6 +13,7 @@ have and it lacks (the check itself adds one for a forward whose backward is mis
 
 from __future__ import annotations
 
+import functools
 import math
 import shlex
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,8 @@ from gradverify.usercode import course_match
 """Worst last: a function's status in a submission is the worst of its records."""
 
 CSV_FILE, MARKDOWN_FILE = "batch.csv", "batch.md"
+CHECK_KEYS = ["op", "variant", "dtype", "case", "seed"]
+"""What identifies one check of a function (a record per quantity shares them)."""
 COLUMNS = ["submission", "function", "status", "worst_rel_err", "checks", "diagnosis", "message"]
 
 
@@ -38,24 +41,40 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (submission, function), in the order they were checked."""
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
-    frame = frame.assign(rank=frame["status"].map(status.ORDER.index))
-    rows = []
-    for (submission, function), part in frame.groupby(["submission", "function"], sort=False):
-        worst = part[part["rank"] == part["rank"].max()]
-        errors = worst["diagnosis"].dropna()  # the diagnosis of the worst kind, e.g. timeout for an error
-        rel = pd.to_numeric(part["rel_err"], errors="coerce").max()
-        rows.append(
-            {
-                "submission": submission,
-                "function": function,
-                "status": status.ORDER[int(part["rank"].max())],
-                "worst_rel_err": None if pd.isna(rel) else float(rel),
-                "checks": int(part[["op", "variant", "dtype", "case", "seed"]].drop_duplicates().shape[0]),
-                "diagnosis": errors.mode().iloc[0] if not errors.empty else None,
-                "message": next((m for m in worst["message"] if isinstance(m, str) and m), None),
-            }
-        )
+    keys = ["submission", "function"]
+    # grouped reductions, not a loop over groups: a class has thousands of (submission, function)
+    frame = frame.assign(
+        rank=frame["status"].map(status.ORDER.index), rel=pd.to_numeric(frame["rel_err"], errors="coerce")
+    )
+    groups = frame.groupby(keys, sort=False)
+    out = groups["rank"].max().to_frame()
+    out["rel"] = groups["rel"].max()
+    out["checks"] = frame.drop_duplicates([*keys, *CHECK_KEYS]).groupby(keys, sort=False).size()
+    worst = frame[frame["rank"] == groups["rank"].transform("max")]
+    # the diagnosis of the worst kind (e.g. timeout for an error): the most frequent, the
+    # smallest of equals, as Series.mode()[0] gives
+    counts = worst.dropna(subset=["diagnosis"]).groupby([*keys, "diagnosis"]).size().rename("n").reset_index()
+    counts = counts.sort_values([*keys, "n", "diagnosis"], ascending=[True, True, False, True], kind="stable")
+    out["diagnosis"] = counts.drop_duplicates(keys).set_index(keys)["diagnosis"] if not counts.empty else None
+    said = worst[[isinstance(m, str) and bool(m) for m in worst["message"]]]
+    out["message"] = said.groupby(keys, sort=False)["message"].first()
+    rows = [
+        {
+            "submission": submission,
+            "function": function,
+            "status": status.ORDER[int(r.rank)],
+            "worst_rel_err": None if pd.isna(r.rel) else float(r.rel),
+            "checks": int(r.checks),
+            "diagnosis": None if _missing(r.diagnosis) else r.diagnosis,
+            "message": None if _missing(r.message) else r.message,
+        }
+        for (submission, function), r in zip(out.index, out.itertuples(index=False), strict=True)
+    ]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def grid(long: pd.DataFrame) -> pd.DataFrame:
@@ -158,13 +177,19 @@ class Inventory:
         return out
 
 
-def _course_names(record: Record) -> list[str]:
+def _course_names(record: Record) -> tuple[str, ...]:
     """The course's names of the functions behind ``record``'s op variant (its own function
     name when the op is not in the registry)."""
-    spec = next((s for s in SPECS if s.name == record.op), None)
-    variant = next((v for v in spec.variants if v.name == record.variant), None) if spec is not None else None
-    names = [slot.name for slot in course_match.slots(variant.adapter)] if variant is not None else []
-    return names or [str(record.function)]
+    return _names(record.op, record.variant, str(record.function))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(op: str | None, variant_name: str | None, function: str) -> tuple[str, ...]:
+    # looked up once per op variant: a batch sees thousands of records of each
+    spec = next((s for s in SPECS if s.name == op), None)
+    variant = next((v for v in spec.variants if v.name == variant_name), None) if spec is not None else None
+    names = tuple(slot.name for slot in course_match.slots(variant.adapter)) if variant is not None else ()
+    return names or (function,)
 
 
 def missing_record(like: Record, function: str, message: str) -> Record:

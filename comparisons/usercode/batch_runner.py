@@ -35,7 +35,13 @@ _PR_SET_PDEATHSIG = 1
 
 
 def run(
-    subs: Sequence[Submission], options: Any, batches: Batches, died: Died, workers: int = 1
+    subs: Sequence[Submission],
+    options: Any,
+    batches: Batches,
+    died: Died,
+    workers: int = 1,
+    warm: Callable[[], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Submission, Any]]:
     """``(submission, item)`` for every message of every submission's child, which runs
     ``batches(submission, options, found)``: ``item`` is a record batch (``list[Record]``),
@@ -43,8 +49,17 @@ def run(
     child starts and ``("done", None)`` when it has sent all; a child that dies gives the
     record ``died(submission, options, exit code)``.
 
+    ``warm()`` runs here once before the first child is forked, so that work every child
+    would repeat (importing torch and the references, torch's first calls) is done once and
+    inherited; where children are spawned rather than forked it is skipped. ``meanwhile()``
+    runs once when the first children are started, before waiting for them: work the caller
+    needs later (the report's imports) then overlaps the checking.
+
     Closing the iterator early (Ctrl-C, SIGTERM) stops every running child."""
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    fork = sys.platform.startswith("linux")
+    ctx = mp.get_context("fork" if fork else "spawn")
+    if warm is not None and fork and subs:
+        warm()
     waiting = list(subs)
     running: dict[Connection, tuple[Submission, Any]] = {}
     try:
@@ -57,6 +72,9 @@ def run(
                 send.close()  # the child holds the only writer: EOF here means it ended
                 running[receive] = (sub, child)
                 yield sub, ("started", None)
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             for conn in wait(list(running)):
                 sub, child = running[conn]
                 try:

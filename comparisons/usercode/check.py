@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -19,12 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from gradverify.core.records import Record, to_frame
+from gradverify.core.records import COLUMNS, Record, to_frame
+from gradverify.core.reference_eval import warm_up
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import Status
 from gradverify.core.tolerances import SUPPORTED_DTYPES
 from gradverify.run import threads
 from gradverify.run.plan import DEFAULT_CASES, Case, count_cases, replay_command, tasks
+from gradverify.run.sinks import Rendered
 from gradverify.run.sweep import check_safely
 from gradverify.specs import HELPER_NAMES, SPECS, registry
 from gradverify.usercode import assignments, batch, batch_runner, course_match, coverage, declared, discovery
@@ -381,7 +383,7 @@ def check_many(
     inventory = batch.Inventory()
     records: list[Record] = []
     names: list[str] = []
-    for sub, item in batch_runner.run(subs, options, batch_of, checker_died):
+    for sub, item in batch_runner.run(subs, options, batch_of, checker_died, warm=warm(options)):
         if isinstance(item, list):
             inventory.see(sub.name, item)
             records += item
@@ -426,9 +428,27 @@ def iter_batches(
         run.pool.close()
 
 
+BATCH_COLUMNS = (*COLUMNS, "submission")
+"""The columns of batch mode's results.csv: the public columns keep their places."""
+
+
 def batch_of(submission: Submission, options: CheckOptions, found: list[int]) -> Iterator[list[Record]]:
-    """One submission's batches as batch mode checks it (a missing backward is incomplete)."""
-    return iter_batches(submission, options, found, complete=True)
+    """One submission's batches as batch mode checks it (a missing backward is incomplete),
+    each with its results.csv rows rendered here, in the submission's own process."""
+    for records in iter_batches(submission, options, found, complete=True):
+        yield Rendered(records, BATCH_COLUMNS, {"submission": submission.name})
+
+
+def warm(options: CheckOptions) -> Callable[[], None]:
+    """What batch mode runs once before forking a checker per submission: one torch thread
+    (as every checker has), then each checked op's reference evaluated once, so no checker
+    imports torch or pays its first calls again."""
+
+    def run() -> None:
+        threads.one_torch_thread()
+        warm_up(specs_of(options))
+
+    return run
 
 
 def checker_died(submission: Submission, options: CheckOptions, exitcode: int | None) -> Record:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.cnn as impl
-import gradverify.reference.cs231n.cnn as ref
 from gradverify.core.adapters import ModelLoss
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, TIES, Sample, labels, values
 from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.conv_kinks import conv2d, max_pool, relu_pool_kinks
 from gradverify.specs.cs231n.conv_layers import ONE_BY_ONE
 from gradverify.specs.kinks import near_zero
+
+ref = references("gradverify.reference.cs231n.cnn")
 
 DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
 

@@ -7,14 +7,16 @@ import itertools
 import numpy as np
 
 import gradverify.impl.cs231n.conv_layer_utils as impl
-import gradverify.reference.cs231n.conv_layer_utils as ref
 from gradverify.core.adapters import ForwardBackward
 from gradverify.core.comparison import Kinks
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, TIES, Sample, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.conv_kinks import conv2d, conv_bounds, conv_param_kinks, relu_pool_bounds, relu_pool_kinks
 from gradverify.specs.cs231n.conv_layers import ONE_BY_ONE, STRIDE2, conv_sample
 from gradverify.specs.kinks import relu_bounds, upstream
+
+ref = references("gradverify.reference.cs231n.conv_layer_utils")
 
 COURSE = "course"
 """The course's block: 3x3 filters, stride 1, pad 1, then a 2x2 pool with stride 2."""

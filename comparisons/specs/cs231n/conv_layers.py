@@ -7,13 +7,15 @@ import numpy as np
 
 import gradverify.impl.cs231n.conv_layers as naive
 import gradverify.impl.cs231n.fast_layers as fast
-import gradverify.reference.cs231n.conv_layers as ref
 from gradverify.core.adapters import ForwardBackward
 from gradverify.core.conventions import Convention
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, TIES, Sample, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.conv_kinks import max_pool_bounds
 from gradverify.specs.kinks import upstream
+
+ref = references("gradverify.reference.cs231n.conv_layers")
 
 POOL_ASSIGNED = Convention(
     "pool_assigned",

@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 import gradverify.impl.cs231n.dropout as impl
-import gradverify.reference.cs231n.dropout as ref
 from gradverify.core.adapters import BadReturn, ForwardBackward
 from gradverify.core.conventions import Convention, static_view
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, Sample, dims
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Statistic, Variant
+
+ref = references("gradverify.reference.cs231n.dropout")
 
 P1, P_SMALL = "p=1", "p=0.05"
 """Edge cases: keep everything (the output is x), and keep one unit in twenty."""

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gradverify.reference.cs231n.optim as ref_optim
 from gradverify.core.conventions import Convention, static_view
+from gradverify.core.references import references
+
+ref_optim = references("gradverify.reference.cs231n.optim")
 
 EDITIONS = tuple(range(2016, 2025))
 """The editions gradverify knows."""

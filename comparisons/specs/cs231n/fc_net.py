@@ -15,14 +15,16 @@ import numpy as np
 
 import gradverify.impl.cs231n.fc_net as impl
 import gradverify.impl.cs231n.fc_net_2016 as impl_2016
-import gradverify.reference.cs231n.fc_net as ref
 from gradverify.core.adapters import ModelLoss
 from gradverify.core.conventions import Convention
 from gradverify.core.model_state import set_running_stats
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.cs231n.normalization import bias_before_batchnorm, norm_relu_inputs, scale_shift
 from gradverify.specs.kinks import mlp_bounds, near_zero
+
+ref = references("gradverify.reference.cs231n.fc_net")
 
 DATA = ("X", "y")  # a model's loss(X, y): the course's data and label inputs
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.layer_utils as impl
-import gradverify.reference.cs231n.layer_utils as ref
 from gradverify.core.adapters import ForwardBackward
 from gradverify.core.comparison import Kinks
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, TIES, Sample
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.cs231n.layers import affine_sample
 from gradverify.specs.kinks import linear_interval, linear_scores, relu_bounds, upstream
+
+ref = references("gradverify.reference.cs231n.layer_utils")
 
 
 def affine_relu_kinks(s: Sample, band: float) -> dict[str, Kinks]:

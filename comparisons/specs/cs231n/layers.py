@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.layers as impl
-import gradverify.reference.cs231n.layers as ref
 from gradverify.core.comparison import Kinks
 from gradverify.core.declare import op
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, D1, GAP, LARGE, N1, TIES, Sample, dims, labels, values
 from gradverify.specs.kinks import hinge_bounds, relu_bounds, upstream
+
+ref = references("gradverify.reference.cs231n.layers")
 
 
 def affine_sample(rng: np.random.Generator, case: str) -> Sample:

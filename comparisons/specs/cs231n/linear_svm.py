@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.linear_svm as impl
-import gradverify.reference.cs231n.linear_svm as ref
 from gradverify.core.adapters import LossGrad
 from gradverify.core.comparison import Kinks
 from gradverify.core.declare import op
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, D1, N1, TIES, Sample, dims, labels, values
 from gradverify.core.spec import OpSpec
 from gradverify.specs.cs231n.editions import LINEAR_REG
 from gradverify.specs.kinks import classes_touched, hinge_bounds, hinge_margins, linear_interval, linear_scores
+
+ref = references("gradverify.reference.cs231n.linear_svm")
 
 EDGES = (N1, C2, D1, TIES)
 ARGS = ("W", "X", "y", "reg")

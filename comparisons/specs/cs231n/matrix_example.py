@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.matrix_example as impl
-import gradverify.reference.cs231n.matrix_example as ref
 from gradverify.core.adapters import ForwardBackward
 from gradverify.core.comparison import Kinks
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec, Variant
 from gradverify.specs.kinks import linear_interval, linear_scores, relu_bounds, upstream
+
+ref = references("gradverify.reference.cs231n.matrix_example")
 
 
 def sample(rng: np.random.Generator, case: str) -> Sample:

@@ -7,13 +7,15 @@ sum(W^2)`` in the 2017-2020 notebooks, ``0.5 * reg * sum(W^2)`` in 2016.
 from __future__ import annotations
 
 import gradverify.impl.cs231n.neural_net as impl
-import gradverify.reference.cs231n.neural_net as ref
 from gradverify.core.adapters import ModelLoss
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, N1, TIES
 from gradverify.core.spec import ONE, OpSpec, Variant
 from gradverify.specs.cs231n.editions import LINEAR_REG
 from gradverify.specs.cs231n.fc_net import DATA, _mlp_sample, _params
 from gradverify.specs.kinks import mlp_param_kinks
+
+ref = references("gradverify.reference.cs231n.neural_net")
 
 PARAMS = ("W1", "b1", "W2", "b2")
 

@@ -18,20 +18,24 @@ Normalization has no kinks; the sandwiches have ReLU's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 import gradverify.impl.cs231n.norm_layer_utils as lu
 import gradverify.impl.cs231n.normalization as impl
-import gradverify.reference.cs231n.norm_layer_utils as ref_lu
-import gradverify.reference.cs231n.normalization as ref
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM, Deviation, OpSpec, Variant
 from gradverify.core.tolerances import COMPARE, Tolerance
 from gradverify.specs.kinks import near_zero
+
+if TYPE_CHECKING:
+    import torch
+
+ref_lu = references("gradverify.reference.cs231n.norm_layer_utils")
+ref = references("gradverify.reference.cs231n.normalization")
 
 N2, CONSTANT, OFFSET, DEFAULTS = "N=2", "constant", "offset", "defaults"
 """Edge cases: the smallest batch with a variance; one normalized group constant (zero
@@ -113,6 +117,8 @@ def bn_param(rng: np.random.Generator, D: int, mode: str, case: str, eps: float)
 
 def _running(param: dict[str, Any], D: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The running statistics before the step as float64 tensors (zeros when absent)."""
+    import torch  # at the first reference evaluation: loading the registry stays torch-free
+
     mean = param.get("running_mean", np.zeros(D))
     var = param.get("running_var", np.zeros(D))
     return torch.from_numpy(np.asarray(mean, dtype=np.float64)), torch.from_numpy(np.asarray(var, dtype=np.float64))

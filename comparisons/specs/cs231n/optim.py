@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 
 import gradverify.impl.cs231n.optim as impl
-import gradverify.reference.cs231n.optim as ref
 from gradverify.core.adapters import UpdateRule
+from gradverify.core.references import references
 from gradverify.core.sampling import Sample, values
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.specs.cs231n.editions import ADAM
+
+ref = references("gradverify.reference.cs231n.optim")
 
 ONE_STEP = "steps=1"
 """A single update: the first step, where zero-initialized state and bias correction meet."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.rnn_layers as impl
-import gradverify.reference.cs231n.rnn_layers as ref
 from gradverify.core.declare import op
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, LARGE, N1, Sample, dims, values
+
+ref = references("gradverify.reference.cs231n.rnn_layers")
 
 T1 = "T=1"
 """A sequence of one timestep: nothing flows between steps."""

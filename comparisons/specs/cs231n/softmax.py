@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.cs231n.softmax as impl
-import gradverify.reference.cs231n.softmax as ref
 from gradverify.core.adapters import LossGrad
 from gradverify.core.declare import op
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, D1, GAP, LARGE, N1, Sample, dims, labels, values
 from gradverify.specs.cs231n.editions import LINEAR_REG
+
+ref = references("gradverify.reference.cs231n.softmax")
 
 
 def sample(rng: np.random.Generator, case: str) -> Sample:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.dls.cnn as impl
-import gradverify.reference.dls.cnn as ref
 from gradverify.core.course_adapters import CourseForwardBackward
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM
 from gradverify.specs.conv_kinks import max_pool_kinks
 from gradverify.specs.dls.common import course_op
+
+ref = references("gradverify.reference.dls.cnn")
 
 FAMILY = "dls.cnn"
 NO_PAD = "pad=0"

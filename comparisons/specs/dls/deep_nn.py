@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.dls.deep_nn as impl
-import gradverify.reference.dls.deep_nn as ref
 from gradverify.core.course_adapters import CostPipeline, CourseForwardBackward, DictUpdate
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
 from gradverify.core.spec import ONE, RANDOM_UPSTREAM
 from gradverify.specs.dls.common import (
@@ -22,6 +22,8 @@ from gradverify.specs.dls.common import (
     times_examples,
 )
 from gradverify.specs.kinks import near_zero
+
+ref = references("gradverify.reference.dls.deep_nn")
 
 FAMILY = "dls.deep_nn"
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.dls.optimization as impl
-import gradverify.reference.dls.optimization as ref
 from gradverify.core.course_adapters import DictUpdate
+from gradverify.core.references import references
 from gradverify.core.sampling import Sample, dims, values
 from gradverify.specs.dls.common import course_op, network, param_names
 from gradverify.specs.dls.deep_nn import EDITIONS_2017, EDITIONS_2021
+
+ref = references("gradverify.reference.dls.optimization")
 
 FAMILY = "dls.optimization"
 PARAMS = param_names(2)

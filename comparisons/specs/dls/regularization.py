@@ -11,11 +11,13 @@ from typing import Any
 import numpy as np
 
 import gradverify.impl.dls.regularization as impl
-import gradverify.reference.dls.regularization as ref
 from gradverify.core.course_adapters import CostPipeline
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, Sample, dims
 from gradverify.core.spec import ONE, Statistic
 from gradverify.specs.dls.common import binary_labels, course_op, mlp_kinks, network, param_names
+
+ref = references("gradverify.reference.dls.regularization")
 
 FAMILY = "dls.regularization"
 PARAMS = param_names(3)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 import gradverify.impl.dls.rnn as impl
-import gradverify.reference.dls.rnn as ref
 from gradverify.core.course_adapters import CourseForwardBackward
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM
 from gradverify.specs.dls.common import course_op
+
+ref = references("gradverify.reference.dls.rnn")
 
 FAMILY = "dls.rnn"
 T1 = "T=1"

@@ -17,14 +17,16 @@ import numpy as np
 import gradverify.impl.mytorch.conv as conv
 import gradverify.impl.mytorch.pool as pool
 import gradverify.impl.mytorch.resampling as rs
-import gradverify.reference.mytorch.conv as ref_conv
-import gradverify.reference.mytorch.pool as ref_pool
-import gradverify.reference.mytorch.resampling as ref_rs
 from gradverify.core.course_adapters import LayerObject
+from gradverify.core.references import references
 from gradverify.core.sampling import N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM, OpSpec
 from gradverify.specs.conv_kinks import max_pool_kinks
 from gradverify.specs.dls.common import course_op
+
+ref_conv = references("gradverify.reference.mytorch.conv")
+ref_pool = references("gradverify.reference.mytorch.pool")
+ref_rs = references("gradverify.reference.mytorch.resampling")
 
 K1 = "K=1"
 """A kernel of one: a convolution that mixes channels only."""

@@ -13,15 +13,17 @@ import gradverify.impl.mytorch.activation as act
 import gradverify.impl.mytorch.batchnorm as bn
 import gradverify.impl.mytorch.linear as lin
 import gradverify.impl.mytorch.loss as loss
-import gradverify.reference.mytorch.activation as ref_act
-import gradverify.reference.mytorch.batchnorm as ref_bn
-import gradverify.reference.mytorch.linear as ref_lin
-import gradverify.reference.mytorch.loss as ref_loss
 from gradverify.core.course_adapters import LayerObject
+from gradverify.core.references import references
 from gradverify.core.sampling import C2, D1, LARGE, N1, TIES, Sample, dims, values
 from gradverify.core.spec import ONE, RANDOM_UPSTREAM
 from gradverify.specs.dls.common import course_op
 from gradverify.specs.kinks import near_zero
+
+ref_act = references("gradverify.reference.mytorch.activation")
+ref_bn = references("gradverify.reference.mytorch.batchnorm")
+ref_lin = references("gradverify.reference.mytorch.linear")
+ref_loss = references("gradverify.reference.mytorch.loss")
 
 ALPHA = "alpha"
 

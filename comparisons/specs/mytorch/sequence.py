@@ -14,12 +14,14 @@ import numpy as np
 
 import gradverify.impl.mytorch.attention as attn
 import gradverify.impl.mytorch.rnn as rnn
-import gradverify.reference.mytorch.attention as ref_attn
-import gradverify.reference.mytorch.rnn as ref_rnn
 from gradverify.core.course_adapters import LayerObject
+from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM
 from gradverify.specs.dls.common import course_op
+
+ref_attn = references("gradverify.reference.mytorch.attention")
+ref_rnn = references("gradverify.reference.mytorch.rnn")
 
 WEIGHT_SCALE = 0.5
 RNN_PARAMS = ("W_ih", "W_hh", "b_ih", "b_hh")
