@@ -89,13 +89,15 @@ def collect_cases(target: str | Path, **options: Any) -> list[GradverifyCase]:
     keywords (``cases``, ``seed``, ``dtypes``, ``ops``, ``mapping``, ``grad_keys``,
     ``timeout``, ``memory_mb``, ``grading``, ``declarations``, ``python``)."""
     from gradverify.run.plan import tasks
-    from gradverify.usercode import check
+    from gradverify.usercode.check import make_options
+    from gradverify.usercode.submission_check import SubmissionCheck
+    from gradverify.usercode.submissions import one_submission
 
-    opts = check.make_options(**options)
+    opts = make_options(**options)
     key = (str(target), repr(opts))
     if key not in _OPEN:
-        (submission,) = check.one_submission(target)
-        run = check.SubmissionCheck(submission, opts)
+        (submission,) = one_submission(target)
+        run = SubmissionCheck(submission, opts)
         run.open()
         _OPEN[key] = run
     run = _OPEN[key]

@@ -19,7 +19,9 @@ from generated_submissions import impl_as_one_file, seed_twolayer_with_x_fixed
 from gradverify.cli import main as cli
 from gradverify.core.records import COLUMNS
 from gradverify.specs import registry
-from gradverify.usercode.check import NothingToCheck, Unreadable, check
+from gradverify.usercode.check import check
+from gradverify.usercode.submission_check import NothingToCheck
+from gradverify.usercode.submissions import Unreadable
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 FAST = dict(cases=1, dtypes="float64")

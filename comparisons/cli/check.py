@@ -24,15 +24,10 @@ from gradverify.cli import check_batch, common
 from gradverify.core.display import clean
 from gradverify.run import run_info
 from gradverify.specs import registry
-from gradverify.usercode.check import (
-    CheckError,
-    CheckOptions,
-    SubmissionCheck,
-    submissions,
-    validate,
-)
 from gradverify.usercode.sandbox import confine, interpreter
 from gradverify.usercode.sandbox.pool import BUDGET_TIMEOUTS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Submission
+from gradverify.usercode.submission_check import CheckOptions, SubmissionCheck, validate
+from gradverify.usercode.submissions import CheckError, submissions
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

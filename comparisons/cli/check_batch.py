@@ -24,8 +24,9 @@ from gradverify.core.display import clean
 from gradverify.report import files
 from gradverify.run.sinks import CsvSink
 from gradverify.usercode import batch, batch_journal, batch_runner
-from gradverify.usercode.check import BATCH_COLUMNS, CheckOptions, batch_of, checker_died, warm
+from gradverify.usercode.check import BATCH_COLUMNS, batch_of, checker_died, warm
 from gradverify.usercode.sandbox.pool import Submission
+from gradverify.usercode.submission_check import CheckOptions
 
 
 def _prepare_report() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from gradverify.core import conventions, stubs
+from gradverify.core import conventions, edition_trials, stubs
 from gradverify.core.adapters import Fault
 from gradverify.core.comparison import UPSTREAM
 from gradverify.core.conventions import Convention
@@ -49,7 +49,7 @@ def check_case(
     sample = drawn if np.dtype(dtype) == np.float64 and _all_float64(drawn) else drawn.cast(dtype)
     # the reference sees exactly the values the implementation sees, in float64
     values64 = sample if sample is drawn else sample.cast(np.float64)
-    expected = conventions.expected(spec.conventions, _default_editions(spec), spec.edition)
+    expected = conventions.expected(spec.conventions, edition_trials.default_editions(spec), spec.edition)
     primary = next((c for c in spec.conventions if c.name == expected), None)
     # alternative conventions and observed references draw the same upstream: from this state
     upstream_state = rng.bit_generator.state
@@ -72,9 +72,11 @@ def check_case(
             atol=tol.atol,
             rtol=tol.rtol,
             reproduce=reproduce(variant) if reproduce else None,
-            # labelled once here with the convention expected of it; _with_conventions
+            # labelled once here with the convention expected of it; edition_trials.with_conventions
             # relabels only the records of a case that another convention explains
-            convention=_label(primary or _own(spec, variant) or spec.default_convention),
+            convention=edition_trials.label(
+                primary or edition_trials.own_convention(spec, variant) or spec.default_convention
+            ),
         )
 
         def under(
@@ -94,28 +96,10 @@ def check_case(
             found = kinks if ref is shared else _lazy_kinks(spec, values64, ref.upstream, KINK_BAND[dtype])
             return _check_variant(spec, variant, sample, values64, ref, found, tol, base, seed, thorough, seen, quick)
 
-        records += _with_conventions(spec, primary, under, values64, _own(spec, variant), thorough)
-    return _robustness(spec, case, records)
-
-
-NUMERICAL_ERRORS = frozenset({"nonfinite", "exception"})
-"""Errors that extreme values can cause in right code (log(0), 0 / 0); a bad return stays one."""
-
-
-def _robustness(spec: OpSpec, case: str, records: list[Record]) -> list[Record]:
-    """In a robustness case, what fails is numerical fragility, not a wrong derivation: a warning."""
-    if case not in spec.robustness_cases:
-        return records
-    return [
-        r.replace(
-            status=Status.WARNING,
-            diagnosis="unstable",
-            message=f"unstable in the {case} case (extreme values the course's tests never use): {r.message}",
+        records += edition_trials.with_conventions(
+            spec, primary, under, values64, edition_trials.own_convention(spec, variant), thorough
         )
-        if r.status == Status.FAIL or (r.status == Status.ERROR and r.diagnosis in NUMERICAL_ERRORS)
-        else r
-        for r in records
-    ]
+    return edition_trials.robustness(spec, case, records)
 
 
 def _generator(state: dict[str, Any]) -> np.random.Generator:
@@ -123,101 +107,6 @@ def _generator(state: dict[str, Any]) -> np.random.Generator:
     bit_generator = getattr(np.random, state["bit_generator"])()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
-
-
-def _default_editions(spec: OpSpec) -> tuple[int, ...]:
-    return spec.default_convention.editions if spec.default_convention else ()
-
-
-def _label(convention: Convention | None) -> str | None:
-    return convention.label() if convention is not None else None
-
-
-def _own(spec: OpSpec, variant: Variant) -> Convention | None:
-    """The edition whose API ``variant`` implements (``Convention.variant``), if any."""
-    found = (c for c in (spec.default_convention, *spec.conventions) if c is not None and c.variant == variant.name)
-    return next(found, None)
-
-
-def _with_conventions(
-    spec: OpSpec,
-    primary: Convention | None,
-    under: Callable[..., list[Record]],
-    values64: Sample,
-    own: Convention | None = None,
-    thorough: bool = False,
-) -> list[Record]:
-    """The records under the expected convention; when they fail only by value (or at all,
-    when another edition calls the code otherwise), the alternatives are tried: one that
-    passes is accepted (unless an edition is pinned, or it is a known bug), else the failure
-    is named after the one the code follows."""
-    # code of an edition with another API may raise when called as this one's
-    callable_otherwise = any(c.adapter is not None for c in spec.conventions)
-    # Editions are told apart by statuses alone: the finite-difference and float64 opinions
-    # (diagnosis only) are spent once, on the records that are kept when failing.
-    quick = callable_otherwise and not thorough
-    records = under(primary, quick)
-    expected = primary or own or spec.default_convention
-    label = expected.label() if expected else None
-    failing = [r for r in records if r.status is not None and r.status.failing]
-    for c in [c for c in spec.conventions if spec.edition is None or c is primary] if failing else ():
-        why = c.undefined(values64) if c.undefined else None
-        if why:  # the code may follow a convention that has no value here
-            note = f"not checked in this case: {why} under the {c.label()} convention"
-            return [
-                r.replace(status=Status.NOT_CHECKED, diagnosis="undefined_case", message=note, convention=c.label())
-                if r in failing
-                else r.replace(convention=c.label())
-                for r in records
-            ]
-    errors = any(r.status == Status.ERROR for r in failing) and not callable_otherwise
-    if not failing or errors or not spec.conventions:
-        return records  # labelled with the expected convention in check_case
-    others = [
-        c
-        for c in (spec.default_convention, *spec.conventions)
-        if c is not None and c is not expected and (c is spec.default_convention or c.differs())
-    ]
-    # an edition under which only some of the same quantities fail explains the rest: a
-    # strict subset, so a mix of two editions (loss of one, gradient of the other) stays as it is
-    closest, fewest = None, {r.quantity for r in failing}
-    for other in sorted(others, key=lambda c: c.bug is not None):
-        tried = under(None if other is spec.default_convention else other, quick)
-        left = {r.quantity for r in tried if r.status is not None and r.status.failing}
-        if left:
-            if other.bug is None and spec.edition is None and left < fewest:
-                closest, fewest = other, left
-            continue
-        if other.bug is None and spec.edition is None:
-            return [r.replace(convention=other.label()) for r in tried]
-        if other.bug is not None:
-            code, why = other.name, other.bug
-        else:
-            code = "other_edition"
-            why = f"The code follows the {other.label()} convention, not {label or 'the expected one'}."
-        return [
-            r.replace(
-                # the code runs: called as its own edition's, it is right, so not an error
-                status=Status.FAIL if r.status == Status.ERROR else r.status,
-                diagnosis=code,
-                message=f"{why} {r.message or ''}".strip(),
-                convention=other.label(),
-            )
-            if r.status is not None and r.status.failing
-            else r
-            for r in (under(primary) if quick else records)  # kept: now with the full diagnosis
-        ]
-    if closest is not None:  # nothing fits, but one edition explains more: its failures are the real ones
-        lead = f"Closest to the {closest.label()} convention (no edition's fits)."
-        return [
-            r.replace(convention=closest.label(), message=f"{lead} {r.message or ''}".strip())
-            if r.status is not None and r.status.failing
-            else r.replace(convention=closest.label())
-            for r in under(None if closest is spec.default_convention else closest)
-        ]
-    if quick:
-        records = under(primary)
-    return records  # labelled with the expected convention in check_case
 
 
 def _reference(

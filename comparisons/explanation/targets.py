@@ -24,7 +24,9 @@ from gradverify.run.plan import Case, replay_command
 from gradverify.run.sweep import run_replay
 from gradverify.specs import registry
 from gradverify.usercode import declared
-from gradverify.usercode.check import CheckError, CheckOptions, SubmissionCheck, make_options, one_submission
+from gradverify.usercode.check import make_options
+from gradverify.usercode.submission_check import CheckOptions, SubmissionCheck
+from gradverify.usercode.submissions import CheckError, one_submission
 
 Reproduce = Callable[[OpSpec, str, Case], Callable[[Variant], str]]
 

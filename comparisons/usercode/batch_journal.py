@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from gradverify.core.records import Record
-from gradverify.usercode.check import CheckOptions, submission_record
 from gradverify.usercode.sandbox.pool import Submission
+from gradverify.usercode.submission_check import CheckOptions, submission_record
 
 JOURNAL_FILE = "batch.journal"
 RETRIES = 1
