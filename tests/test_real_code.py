@@ -335,3 +335,9 @@ def test_when_no_edition_fits_the_failures_are_reported_under_the_closest_one() 
     loss = with_reg[with_reg["quantity"] == "loss"]
     assert set(loss["status"]) == {"fail"} and loss["message"].str.startswith("Closest to the 2016").all()
     assert set(loss["convention"]) == {"2016: 0.5 * reg * sum(W^2), gradient reg * W"}
+
+
+def test_a_named_bug_stays_a_failure_in_the_robustness_case() -> None:
+    frame = check(HERE.parent.parent.parent / "examples" / "layers_buggy.py", ops="softmax_loss", **FAST)
+    gap = frame[(frame["case"] == "gap") & (frame["quantity"] == "dx")]
+    assert set(gap["status"]) == {"fail"} and set(gap["diagnosis"]) == {"grad_scale"}  # the missing / N

@@ -156,7 +156,8 @@ def verdict(frame: pd.DataFrame, meta: dict[str, Any]) -> str:
     text = f"{t['checks']} checks: {t['pass']} passed, {t['kink']} kinks, {t['fail']} failed, {t['error']} errors"
     for s in (Status.NOT_IMPLEMENTED, Status.NOT_CHECKED, Status.WARNING):
         if t.get(s):
-            text += f", {t[s]} {s.replace('_', ' ')}"
+            plural = "s" if s == Status.WARNING and t[s] != 1 else ""
+            text += f", {t[s]} {s.replace('_', ' ')}{plural}"
     if t.get(Status.INCOMPLETE):
         text += f", {t[Status.INCOMPLETE]} incomplete"
     if meta.get("interrupted"):
