@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="1", help="random cases per op (default 1: the edge cases run anyway)")
     parser.add_argument("--dtypes", default="float64")
     parser.add_argument("--only", default="", help="regex on the folder path")
-    parser.add_argument("--label", type=Path, help="CSV diagnosis,function_regex,verdict to classify verdicts")
+    parser.add_argument(
+        "--label", type=Path, help="labels.csv, or a CSV diagnosis,function_regex,verdict, to classify verdicts"
+    )
     parser.add_argument("extra", nargs="*", help="further gradverify check flags (after --)")
     args = parser.parse_args(argv)
     frames = []
@@ -84,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         kind = verdicts.apply(lambda r: _label(r, labels), axis=1)
         counted = kind[kind != "expected"]
         false = int((counted == "false_alarm").sum())
+        debatable = int((counted == "debatable").sum())
         lines += ["", f"false alarms: {false} of {len(counted)} ({false / max(len(counted), 1):.1%})"]
+        lines += [f"debatable: {debatable}"]
         lines += [f"unlabelled: {int((counted == 'unlabelled').sum())}"]
         verdicts.assign(label=kind).to_csv(args.out / "labelled.csv", index=False)
     (args.out / "summary.md").write_text("\n".join(lines) + "\n")
@@ -93,13 +97,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _label(row: pd.Series, labels: pd.DataFrame) -> str:
-    """``expected`` for not_implemented/not_checked, else the first label rule that matches."""
-    if row["status"] in ("not_implemented", "not_checked"):
+    """``expected`` for what is not a failure (not_implemented, not_checked, kink, warning),
+    else the label of this very verdict (rows repo, assignment, function, diagnosis, verdict:
+    labels.csv) or the first rule that matches (rows diagnosis, function_regex, verdict)."""
+    if row["status"] in ("not_implemented", "not_checked", "kink", "warning"):
         return "expected"
     for rule in labels.itertuples():
-        if str(row["diagnosis"]) == rule.diagnosis and re.search(
-            rule.function_regex, f"{row['repo']}/{row['function']}"
-        ):
+        if str(row["diagnosis"]) != rule.diagnosis:
+            continue
+        if "function_regex" in labels.columns:
+            if re.search(rule.function_regex, f"{row['repo']}/{row['function']}"):
+                return rule.verdict
+        elif (rule.repo, rule.assignment, rule.function) == (row["repo"], row["assignment"], row["function"]):
             return rule.verdict
     return "unlabelled"
 
