@@ -1,5 +1,5 @@
 """``python -m gradverify`` is the ``gradverify`` command."""
 
-from gradverify.cli.main import main
+from gradverify.cli.main import entry
 
-raise SystemExit(main())
+entry()

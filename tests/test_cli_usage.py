@@ -132,3 +132,22 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback(tmp_path: Path) ->
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "gradverify: interrupted"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("through_entry", [True, False])
+def test_an_interrupt_handled_after_it_surfaced_inside_exec_still_exits_130(
+    tmp_path: Path, through_entry: bool
+) -> None:
+    # a Ctrl-C during start-up often surfaces inside exec() of a dataclass's generated code;
+    # CPython then ends a ``python -m`` process by SIGINT although main() handled it
+    (tmp_path / "interrupted_cli.py").write_text(
+        "import gradverify.cli.main as cli\n"
+        "def handled():\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        return 130\n"
+        "cli.main = handled\n" + ("cli.entry()\n" if through_entry else "raise SystemExit(cli.main())\n")
+    )
+    done = subprocess.run([sys.executable, "-m", "interrupted_cli"], cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode == (130 if through_entry else -signal.SIGINT)  # the second: the quirk itself

@@ -14,7 +14,10 @@ written).
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
+import os
 import signal
 import sys
 from importlib import metadata
@@ -126,6 +129,23 @@ def main(argv: list[str] | None = None) -> int:
             common.release_locks()
         if previous is not None:  # main() may be called in a process that has its own handler
             signal.signal(signal.SIGTERM, previous)
+
+
+def entry() -> None:
+    """The ``gradverify`` command and ``python -m gradverify``: ``main`` as a process.
+
+    An interrupted run ends with ``os._exit`` after the exit handlers ran: CPython marks a
+    KeyboardInterrupt raised inside ``exec`` of a string (a dataclass being created while a
+    module imports) as unhandled even when ``main`` handled it, and would then end the
+    process by SIGINT instead of exit 130."""
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
