@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -108,17 +108,27 @@ def _pair(result: Any, fn: Callable, what: str) -> tuple[Any, Any]:
     return result
 
 
-def unfilled_grads(owner: str, loss: Any, grads: Mapping, names: Iterable[str]) -> dict[str, None] | None:
-    """For the template's ``grads = {}`` never filled: ``NotImplementedYet`` when the loss is
-    the template's 0 as well, otherwise every gradient None (the loss is still compared and
-    each gradient is judged incomplete). None when ``grads`` holds anything."""
-    if grads:
-        return None
-    if isinstance(loss, (int, float, np.number)) and not isinstance(loss, bool) and float(loss) == 0.0:
-        raise NotImplementedYet(
-            f"{owner} returned (0, {{}}): not implemented yet (the template's loss, grads = 0, {{}})"
-        )
-    return dict.fromkeys(names)
+def model_grads(
+    owner: str, loss: Any, grads: Mapping, keys: Mapping[str, Any], absent: Callable[[list[str]], Fault]
+) -> dict[str, Any]:
+    """Each parameter's gradient, found in ``grads`` under its key in ``keys`` (None: none).
+
+    The template's ``grads = {}`` never filled is ``NotImplementedYet`` when the loss is the
+    template's 0 as well; otherwise every gradient is None (the loss is still compared, each
+    gradient judged incomplete). A key simply absent beside found ones (an option such as
+    layernorm never implemented) is None too; when ``grads`` holds other keys instead, the
+    gradients are named otherwise and ``absent(params)`` is raised."""
+    if not grads:
+        if isinstance(loss, (int, float, np.number)) and not isinstance(loss, bool) and float(loss) == 0.0:
+            raise NotImplementedYet(
+                f"{owner} returned (0, {{}}): not implemented yet (the template's loss, grads = 0, {{}})"
+            )
+        return dict.fromkeys(keys)
+    found = {p: k if k is not None and k in grads else None for p, k in keys.items()}
+    missing = [p for p, k in found.items() if k is None]
+    if missing and set(grads) - set(found.values()):
+        raise absent(missing)
+    return {p: None if k is None else grads[k] for p, k in found.items()}
 
 
 def _short(result: Any) -> str:
@@ -280,14 +290,14 @@ class ModelLoss:
         loss, grads = self._train_loss(sample)
         if not isinstance(grads, Mapping):
             raise BadReturn(f"{self.primary}.loss must return grads as a dict, got {type(grads).__name__}")
-        unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
         keys = {p: self.grad_keys.get(p, p) for p in self.params}
-        missing = [k for k in keys.values() if k not in grads]
-        if missing and unfilled is None and set(grads) - set(keys.values()):
-            raise BadReturn(f"{self.primary}.loss returned no gradient for {', '.join(missing)}")
+
+        def absent(params: list[str]) -> BadReturn:
+            return BadReturn(f"{self.primary}.loss returned no gradient for {', '.join(keys[p] for p in params)}")
+
+        found = model_grads(f"{self.primary}.loss", loss, grads, keys, absent)
         scores = self._model(sample).loss(sample[self.data[0]])
-        # a key simply absent (an option such as layernorm never implemented) is judged incomplete
-        return Outcome({"loss": loss, "scores": scores}, unfilled or {p: grads.get(k) for p, k in keys.items()})
+        return Outcome({"loss": loss, "scores": scores}, found)
 
     def forward(self, sample: Sample) -> dict[str, Any]:
         return {"loss": self._train_loss(sample)[0]}

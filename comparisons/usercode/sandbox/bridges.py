@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gradverify.core.adapters import BadReturn, Fault, ModelLoss, Outcome, unfilled_grads
+from gradverify.core.adapters import BadReturn, Fault, ModelLoss, Outcome, model_grads
 from gradverify.core.sampling import Sample
 from gradverify.usercode.sandbox import grading
 from gradverify.usercode.sandbox.protocol import decode_static
@@ -87,16 +87,13 @@ class FlexibleModel(ModelLoss):
         loss, grads = self._train_loss(sample)
         if not isinstance(grads, Mapping):
             raise BadReturn(f"{self.primary}.loss must return grads as a dict, got {type(grads).__name__}")
-        unfilled = unfilled_grads(f"{self.primary}.loss", loss, grads, self.params)
+        owner = f"{self.primary}.loss"
         keys = {p: grad_key(p, grads, self.grad_keys) for p in self.params}
-        missing = [p for p, k in keys.items() if k is None]
-        if missing and unfilled is None and set(grads) - set(keys.values()):
-            raise _missing(f"{self.primary}.loss", missing, grads)  # other keys: named otherwise?
+        found = model_grads(owner, loss, grads, keys, lambda params: _missing(owner, params, grads))
         outputs = {"loss": loss}
         if self.scores:
             outputs["scores"] = self._model(sample).loss(sample[self.data[0]])
-        # a key simply absent (an option such as layernorm never implemented) is judged incomplete
-        return Outcome(outputs, unfilled or {p: None if k is None else grads[k] for p, k in keys.items()})
+        return Outcome(outputs, found)
 
 
 @dataclass(frozen=True)
