@@ -4,6 +4,7 @@ around them are still caught with their names. Fixtures: tests/submissions/real_
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -242,14 +243,20 @@ def test_a_pinned_later_edition_fails_the_2016_network_dropout_by_name() -> None
     assert failed["message"].str.contains("dropout is the drop probability").all()
 
 
-@pytest.mark.parametrize(
-    ("package", "why"), [("py2fast", "fast_layers.py is not Python 3"), ("nofast", "fast_layers.py was not committed")]
-)
-def test_a_python2_or_missing_fast_layers_file_is_replaced_and_said_so(package: str, why: str) -> None:
-    frame = check(HERE / package / "cs231n", **FAST)
+@pytest.mark.parametrize(("committed", "why"), [(True, "is not Python 3"), (False, "was not committed")])
+def test_a_python2_or_missing_fast_layers_file_is_replaced_and_said_so(
+    committed: bool, why: str, tmp_path: Path
+) -> None:
+    package = tmp_path / "cs231n"  # the py2fast package, its Python 2 fast_layers.py committed or not
+    ignore = None if committed else shutil.ignore_patterns("fast_layers.py")
+    shutil.copytree(HERE / "py2fast" / "cs231n", package, ignore=ignore)
+    frame = check(package, **FAST)
     imports = frame[frame["function"] == "(import)"]
     assert len(imports) == 1 and imports["status"].iloc[0] == "not_checked", imports["message"].tolist()
-    assert why in imports["message"].iloc[0] and "NumPy fast layers stand in" in imports["message"].iloc[0]
+    assert (
+        f"fast_layers.py {why}" in imports["message"].iloc[0]
+        and "NumPy fast layers stand in" in imports["message"].iloc[0]
+    )
     # the package imports, so the student's layers and the sandwiches over the fast conv are checked
     checked = frame[frame["function"] != "(import)"]
     assert {"affine_relu_forward", "conv_relu_forward", "conv_relu_backward"} <= set(checked["function"])
