@@ -20,7 +20,7 @@ import shlex
 import sys
 from typing import Any
 
-from gradverify.cli import check_batch, common
+from gradverify.cli import check_batch, common, errors
 from gradverify.core.display import clean
 from gradverify.run import run_info
 from gradverify.specs import registry
@@ -252,7 +252,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     if not python.own:  # shown with the versions in run.json, summary.md and report.html
         meta["environment"] = {**run_info.environment(), "checked code": python.describe()}
     quiet = getattr(args, "quiet", False)
-    common.load_torch()
+    errors.load_torch()
     # with --scheduler even one submission is graded on the cluster, as a batch of one
     if len(args.paths) == 1 and len(subs) == 1 and subs[0].target == args.paths[0] and not args.scheduler:
         return _single(subs[0], options, args, meta, quiet)

@@ -304,34 +304,6 @@ def open_store(out_dir: Path, meta: dict[str, Any] | None = None) -> RecordStore
     return RecordStore(out_dir / files.RESULTS_FILE)
 
 
-def load_torch() -> None:
-    """Import torch now, once the arguments are known to be good and before any case runs.
-
-    The specs import it lazily (``list`` and argument errors never need it). A Ctrl-C inside
-    ``import torch`` would leave a module that cannot be imported again (or abort in its C++
-    start-up), so SIGINT and SIGTERM only take note during the import and interrupt the
-    start-up when it is done (exit 130 or 143, no report), never a run whose report still
-    needs torch. Python-level handlers, not a signal mask: the mask would hold only this
-    thread, and the kernel may hand the signal to a thread numpy's BLAS started earlier."""
-    if "torch" in sys.modules or threading.current_thread() is not threading.main_thread():
-        import torch  # noqa: F401
-
-        return
-    caught: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in HELD}
-    try:
-        import torch  # noqa: F401
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if caught:
-        raise Terminated() if caught[0] == signal.SIGTERM else KeyboardInterrupt()
-
-
-HELD = (signal.SIGINT, signal.SIGTERM)
-"""The signals that wait for ``import torch`` to finish."""
-
-
 def write_started(out_dir: Path, meta: dict[str, Any]) -> None:
     """run.json as the run starts, so a run killed before it finishes can still be re-rendered
     with its command (``gradverify report DIR``); the finished run rewrites it."""

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from gradverify.cli import common
+from gradverify.cli import common, errors
 
 # the registry, the declared ops and the sweep import the torch references: they are imported
 # once the flags are known to be right, so --help and a bad flag answer without torch
@@ -96,7 +96,7 @@ def execute(args: argparse.Namespace, argv: list[str]) -> int:
     from gradverify.run.distributed import SchedulerUnavailable
 
     specs = select(args.ops, args.module, args.course)
-    common.load_torch()
+    errors.load_torch()
     if args.edition is not None:  # every op held to that edition's conventions
         specs = [s.pinned(args.edition) for s in specs]
     out_dir = common.prepare_outputs(args, "run")
