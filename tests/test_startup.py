@@ -1,7 +1,7 @@
 """Start-up: the command imports only what the chosen subcommand needs. --help, `list`, an
-unknown command and bad flags answer without importing torch (specs name their references,
-imported at the first case); the sandbox worker imports numpy and
-the user's code, never torch (tests/test_sandbox.py checks the worker itself)."""
+unknown command, bad flags and an unknown function to explain answer without importing torch
+(specs name their references, imported at the first case); the sandbox worker imports numpy
+and the user's code, never torch (tests/test_sandbox.py checks the worker itself)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def _imports(*argv: str) -> tuple[int, set[str], str]:
         (["check", "--course", "nope", "x.py"], 2),
         (["check", "--workers", "0", "x.py"], 2),
         (["check", "/nonexistent/submission.py"], 2),
+        (["explain"], 2),
+        (["explain", "relu", "--budget", "0"], 2),
+        (["explain", "no_such_function"], 2),
     ],
 )
 def test_help_and_usage_errors_do_not_import_torch(argv: list[str], code: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,9 +20,11 @@ from gradverify.core.reference_eval import evaluate
 from gradverify.core.sampling import RANDOM, TIES, case_seed
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import FAILING, Status
-from gradverify.explanation import stages as reference_stages
 from gradverify.run import threads
 from gradverify.run.plan import Case
+
+if TYPE_CHECKING:  # the stages import torch: only an explanation that shows them pays for it
+    from gradverify.explanation.stages import Stage
 
 DEFAULT_BUDGET = 120
 """Cases tried per function and dtype when searching for the smallest failure."""
@@ -46,7 +48,7 @@ class Explanation:
     case: Case | None = None
     size: int = 0
     records: list[Record] = field(default_factory=list)
-    stages: list[reference_stages.Stage] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
     example: Case | None = None
     """With no failure: the smallest case searched, whose records and stages are shown instead."""
 
@@ -114,8 +116,10 @@ def explain(
     return result
 
 
-def _stages(spec: OpSpec, dtype: str, case: Case) -> list[reference_stages.Stage]:
+def _stages(spec: OpSpec, dtype: str, case: Case) -> list[Stage]:
     """The reference's stages on exactly the case the engine checked (same sample, upstream)."""
+    from gradverify.explanation import stages as reference_stages
+
     rng = np.random.default_rng(case.seed)
     values64 = spec.sample(rng, case.kind).cast(dtype).cast(np.float64)
     upstream = evaluate(spec, values64, rng).upstream
