@@ -13,7 +13,7 @@ import torch
 from threadpoolctl import threadpool_info
 
 import gradverify.impl.cs231n.layers as impl
-from gradverify.bench import GROUPS, timing, verification
+from gradverify.bench import GROUPS, startup, timing, verification
 from gradverify.bench.output import ENVIRONMENT_FILE, JSON_FILE, MARKDOWN_FILE
 from gradverify.cli import main as cli
 from gradverify.run import threads
@@ -71,6 +71,9 @@ def test_quick_bench_rows_and_files(quick_bench: tuple[Path, Path, int]) -> None
     assert by["check_startup"]["params"]["import_s"] > 0 and by["check_startup"]["params"]["checks_s"] > 0
     assert by["batch_grading"]["params"]["identical_records"] is True
     assert by["batch_grading"]["params"]["records"] > 3 * 20  # each copy is checked, not refused
+    batch = by["batch_grading"]["params"]
+    assert 0 < batch["import_floor_s"] < by["batch_grading"]["baseline_s"]
+    assert 1 < batch["attainable_speedup"] <= 2
     assert {r["params"]["op"] for r in rows if r["benchmark"] == "passing_case"} >= {"svm", "affine"}
 
 
@@ -94,6 +97,14 @@ def test_unknown_group_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert cli.main(["bench", "--only", "nope"]) == 2
     assert "unknown group nope" in capsys.readouterr().err
     assert set(GROUPS) == {"losses", "conv", "verification", "throughput", "memory", "feedback", "startup"}
+
+
+def test_attainable_speedup_keeps_the_start_up_serial() -> None:
+    assert startup.attainable_speedup(10.0, 0.0, 2.0) == 2.0  # nothing serial: the machine's own 2x
+    assert startup.attainable_speedup(10.0, 10.0, 2.0) == 1.0  # all start-up: no gain
+    assert math.isclose(startup.attainable_speedup(11.2, 1.2, 2.0), 11.2 / 6.2)
+    assert startup.attainable_speedup(10.0, 0.0, 2.3) == 2.0  # two processes never do more than twice the work
+    assert math.isclose(startup.attainable_speedup(10.0, 0.0, 1.5), 1.5)  # a busy machine's lower speed-up
 
 
 def test_pair_times_both_and_the_ratio_is_subject_over_baseline() -> None:
