@@ -89,6 +89,21 @@ def batchnorm_forward_batch_stats_in_test(x, gamma, beta, bn_param):
     return nm.batchnorm_forward(x, gamma, beta, {**bn_param, "mode": "train"})
 
 
+def _test_mode_with_root(root):
+    def forward(x, gamma, beta, bn_param):
+        if bn_param["mode"] != "test":
+            return nm.batchnorm_forward(x, gamma, beta, bn_param)
+        D, eps = x.shape[1], bn_param.get("eps", 1e-5)
+        mean, var = bn_param.get("running_mean", np.zeros(D)), bn_param.get("running_var", np.zeros(D))
+        return gamma * (x - mean) / root(var, eps) + beta, None
+
+    return forward
+
+
+batchnorm_test_eps_added_to_root = _test_mode_with_root(lambda var, eps: np.sqrt(var) + eps)
+batchnorm_test_eps_left_out = _test_mode_with_root(lambda var, eps: np.sqrt(var))
+
+
 # --- layernorm ------------------------------------------------------------------------------
 
 
@@ -267,6 +282,20 @@ MUTANTS: tuple[Mutant, ...] = (
         ForwardBackward(batchnorm_forward_batch_stats_in_test, None, (*XGB, "bn_param"), ()),
         ("out",),
         diagnosis=(FORWARD,),
+    ),
+    Mutant(
+        "batchnorm_test_mode",
+        "eps_added_to_root",
+        ForwardBackward(batchnorm_test_eps_added_to_root, None, (*XGB, "bn_param"), ()),
+        ("out",),
+        diagnosis=("eps_added_to_root",),
+    ),
+    Mutant(
+        "batchnorm_test_mode",
+        "eps_left_out",
+        ForwardBackward(batchnorm_test_eps_left_out, None, (*XGB, "bn_param"), ()),
+        ("out",),
+        diagnosis=("eps_left_out",),
     ),
     Mutant(
         "layernorm",

@@ -168,6 +168,14 @@ def adam_no_bias_correction(w, dw, config=None):
     return w - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config
 
 
+def adam_epsilon_under_root(w, dw, config=None):
+    _, config = optim.adam(w, dw, config)
+    b1, b2, t = config["beta1"], config["beta2"], config["t"]
+    # the corrected moments, with epsilon under the root
+    mt, vt = config["m"] / (1 - b1**t), config["v"] / (1 - b2**t)
+    return w - config["learning_rate"] * mt / np.sqrt(vt + config["epsilon"]), config
+
+
 def _fb(op: str, **functions) -> Adapter:
     return replace(_adapter(op), **functions)
 
@@ -263,7 +271,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "epsilon_under_root",
         _rule("rmsprop", rmsprop_epsilon_under_root),
         ("trajectory",),
-        diagnosis=("forward_mismatch",),
+        diagnosis=("eps_under_root",),
+    ),
+    Mutant(
+        "adam",
+        "epsilon_under_root",
+        _rule("adam", adam_epsilon_under_root),
+        ("trajectory",),
+        diagnosis=("eps_under_root",),
     ),
     Mutant(
         "adam",

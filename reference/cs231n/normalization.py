@@ -76,6 +76,19 @@ def batchnorm_test(
     return F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=eps)
 
 
+def batchnorm_test_eps_elsewhere(
+    x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Tensor, running_var: Tensor, eps: float | None
+) -> Tensor:
+    """
+    Test-mode batch normalization as lookalike code writes it: epsilon added to the root,
+    ``(x - running_mean) / (sqrt(running_var) + eps)``, or left out when ``eps`` is None.
+
+    Inputs and output: as in ``batchnorm_test``.
+    """
+    root = running_var.sqrt() if eps is None else running_var.sqrt() + eps
+    return gamma * (x - running_mean) / root + beta
+
+
 def layernorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:
     """
     Layer normalization: each row of x normalized over its D features.

@@ -142,15 +142,34 @@ def adam(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[s
     return {"trajectory": torch.stack(steps), "m": exp_avg, "v": exp_avg_sq, "t": step_t.clone()}
 
 
+def rmsprop_eps_under_root(w: Tensor, dws: Tensor, config: dict[str, Any] | None = None) -> dict[str, Tensor]:
+    """RMSProp with epsilon under the square root, ``w - lr * dw / sqrt(cache + epsilon)``
+    (a lookalike of the course's ``sqrt(cache) + epsilon``). Returns what ``rmsprop`` returns."""
+    s = _settings("rmsprop", config)
+    lr, alpha, eps, p, steps = s["learning_rate"], s["decay_rate"], s["epsilon"], _weights(w), []
+    cache = _tensor(s["cache"], p) if "cache" in s else torch.zeros_like(p)
+    for dw in dws:
+        cache = alpha * cache + (1 - alpha) * dw * dw
+        p = p - lr * dw / (cache + eps).sqrt()
+        steps.append(p.clone())
+    return {"trajectory": torch.stack(steps), "cache": cache}
+
+
 def adam_variant(
-    w: Tensor, dws: Tensor, config: dict[str, Any] | None = None, *, bias_correction: bool = True
+    w: Tensor,
+    dws: Tensor,
+    config: dict[str, Any] | None = None,
+    *,
+    bias_correction: bool = True,
+    eps_under_root: bool = False,
 ) -> dict[str, Tensor]:
     """Adam as other course code writes it, for conventions and lookalike bugs (not the
     default reference, which is torch's own ``Adam``): with ``bias_correction`` the step is
     the course-provided assignment-3 form ``lr * sqrt(1 - beta2^t) / (1 - beta1^t) *
     m / (sqrt(v) + epsilon)``, epsilon added to the uncorrected root (2016-2024 A3
     ``optim.py``); without it the moments are used uncorrected, ``lr * m / (sqrt(v) + eps)``.
-    Returns what ``adam`` returns."""
+    With ``eps_under_root`` the corrected moments meet epsilon under the root instead,
+    ``lr * m_hat / sqrt(v_hat + epsilon)``. Returns what ``adam`` returns."""
     s = _settings("adam", config)
     b1, b2, eps, lr = s["beta1"], s["beta2"], s["epsilon"], s["learning_rate"]
     p = w.detach().clone()
@@ -162,7 +181,10 @@ def adam_variant(
         m = b1 * m + (1 - b1) * dw
         v = b2 * v + (1 - b2) * dw * dw
         t += 1
-        alpha = lr * (1 - b2**t) ** 0.5 / (1 - b1**t) if bias_correction else lr
-        p = p - alpha * m / (v.sqrt() + eps)
+        if eps_under_root:
+            p = p - lr * (m / (1 - b1**t)) / (v / (1 - b2**t) + eps).sqrt()
+        else:
+            alpha = lr * (1 - b2**t) ** 0.5 / (1 - b1**t) if bias_correction else lr
+            p = p - alpha * m / (v.sqrt() + eps)
         steps.append(p.clone())
     return {"trajectory": torch.stack(steps), "m": m, "v": v, "t": torch.tensor(t)}

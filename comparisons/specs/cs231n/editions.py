@@ -5,7 +5,8 @@ and the keep probability from 2018; the linear classifiers (and ``neural_net.py`
 ``TwoLayerNet``) regularized with ``0.5 * reg * sum(W^2)`` in 2016 and ``reg * sum(W^2)``
 from 2017; the 2017 assignment-2 template starts Adam's ``t`` at 1; the course-provided
 assignment-3 ``optim.py`` adds Adam's epsilon to the uncorrected root. Known lookalike bugs
-(Adam without bias correction) are listed with the op they imitate.
+(Adam without bias correction, epsilon under the root of Adam and RMSProp) are listed with
+the op they imitate.
 """
 
 from __future__ import annotations
@@ -57,4 +58,26 @@ ADAM_NO_BIAS_CORRECTION = Convention(
     bug="Adam without bias correction: the step must use m / (1 - beta1^t) and v / (1 - beta2^t), t counted "
     "before the step.",
 )
-ADAM = {"default_convention": ADAM_T0, "conventions": (ADAM_T1, ADAM_A3, ADAM_NO_BIAS_CORRECTION)}
+EPS_UNDER_ROOT_HARM = (
+    "the two differ only where the second moment is comparable to epsilon (tiny gradients), but it is "
+    "not the course's update."
+)
+ADAM_EPS_UNDER_ROOT = Convention(
+    "eps_under_root",
+    "Adam with epsilon under the square root",
+    reference=lambda t: ref_optim.adam_variant(t["w"], t["dws"], t["config"], eps_under_root=True),
+    bug="Epsilon under the square root: the step divides by sqrt(v_hat + epsilon), the course's by "
+    f"sqrt(v_hat) + epsilon; {EPS_UNDER_ROOT_HARM}",
+)
+ADAM = {
+    "default_convention": ADAM_T0,
+    "conventions": (ADAM_T1, ADAM_A3, ADAM_NO_BIAS_CORRECTION, ADAM_EPS_UNDER_ROOT),
+}
+RMSPROP_EPS_UNDER_ROOT = Convention(
+    "eps_under_root",
+    "RMSProp with epsilon under the square root",
+    reference=lambda t: ref_optim.rmsprop_eps_under_root(t["w"], t["dws"], t["config"]),
+    bug="Epsilon under the square root: the step divides by sqrt(cache + epsilon), the course's by "
+    f"sqrt(cache) + epsilon; {EPS_UNDER_ROOT_HARM}",
+)
+RMSPROP = {"conventions": (RMSPROP_EPS_UNDER_ROOT,)}

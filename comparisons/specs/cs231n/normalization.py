@@ -25,6 +25,7 @@ import numpy as np
 import gradverify.impl.cs231n.norm_layer_utils as lu
 import gradverify.impl.cs231n.normalization as impl
 from gradverify.core.adapters import ForwardBackward
+from gradverify.core.conventions import Convention
 from gradverify.core.references import references
 from gradverify.core.sampling import D1, N1, TIES, Sample, dims, values
 from gradverify.core.spec import RANDOM_UPSTREAM, Deviation, OpSpec, Variant
@@ -217,6 +218,29 @@ def affine_norm_kinks(s: Sample, band: float, norm: str) -> dict[str, np.ndarray
     return masks
 
 
+def _test_mode_eps_elsewhere(t: dict[str, Any], eps: float | None) -> Any:
+    mean, var = _running(t["bn_param"], t["x"].shape[1])
+    return ref.batchnorm_test_eps_elsewhere(t["x"], t["gamma"], t["beta"], mean, var, eps)
+
+
+TEST_EPS_ADDED_TO_ROOT = Convention(
+    "eps_added_to_root",
+    "test mode divides by sqrt(running_var) + eps",
+    reference=lambda t: _test_mode_eps_elsewhere(t, t["bn_param"].get("eps", 1e-5)),
+    bug="Test mode adds eps to the root, (x - running_mean) / (sqrt(running_var) + eps), where the course (and "
+    "train mode) divide by sqrt(running_var + eps): the network computes another function at test time.",
+)
+TEST_EPS_LEFT_OUT = Convention(
+    "eps_left_out",
+    "test mode divides by sqrt(running_var)",
+    reference=lambda t: _test_mode_eps_elsewhere(t, None),
+    bug="Test mode leaves eps out, (x - running_mean) / sqrt(running_var), where the course (and train mode) "
+    "divide by sqrt(running_var + eps): the network computes another function at test time, and a zero "
+    "running variance divides by zero.",
+)
+"""Lookalike bugs of test-mode batchnorm: epsilon where train mode does not put it."""
+
+
 def _bn(forward, backward) -> ForwardBackward:
     return ForwardBackward(forward, backward, (*XGB, "bn_param"), wrt=XGB, state=STATE)
 
@@ -250,6 +274,7 @@ SPECS = (
         outputs={"out": RANDOM_UPSTREAM},
         wrt=(),
         edge_cases=(N1, D1),
+        conventions=(TEST_EPS_ADDED_TO_ROOT, TEST_EPS_LEFT_OUT),
         description="test-mode batchnorm: x normalized with the running statistics (forward only)",
     ),
     OpSpec(

@@ -18,7 +18,7 @@ from gradverify.core.adapters import UpdateRule
 from gradverify.core.references import references
 from gradverify.core.sampling import Sample, values
 from gradverify.core.spec import OpSpec, Variant
-from gradverify.specs.cs231n.editions import ADAM
+from gradverify.specs.cs231n.editions import ADAM, RMSPROP
 
 ref = references("gradverify.reference.cs231n.optim")
 
@@ -96,6 +96,6 @@ def _spec(rule: str, state: tuple[str, ...], doc: str, **fields: Any) -> OpSpec:
 SPECS = (
     _spec("sgd", (), "vanilla SGD w - lr dw over several steps"),
     _spec("sgd_momentum", ("velocity",), "SGD with momentum, v = mu v - lr dw, w + v; trajectory and velocity"),
-    _spec("rmsprop", ("cache",), "RMSProp, epsilon added to the root; trajectory and cache"),
+    _spec("rmsprop", ("cache",), "RMSProp, epsilon added to the root; trajectory and cache", **RMSPROP),
     _spec("adam", ("m", "v", "t"), "Adam with bias correction, t counted before it; trajectory, m, v and t", **ADAM),
 )
