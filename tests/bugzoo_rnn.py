@@ -168,6 +168,12 @@ def adam_no_bias_correction(w, dw, config=None):
     return w - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config
 
 
+def rmsprop_hard_coded_epsilon(w, dw, config=None):
+    _, config = optim.rmsprop(w, dw, config)
+    # epsilon added to the root as the course does, but 1e-7 whatever the config says
+    return w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + 1e-7), config
+
+
 def adam_epsilon_under_root(w, dw, config=None):
     _, config = optim.adam(w, dw, config)
     b1, b2, t = config["beta1"], config["beta2"], config["t"]
@@ -272,6 +278,13 @@ MUTANTS: tuple[Mutant, ...] = (
         _rule("rmsprop", rmsprop_epsilon_under_root),
         ("trajectory",),
         diagnosis=("eps_under_root",),
+    ),
+    Mutant(  # close to the epsilon-under-root lookalike in some cases, but not it: unnamed
+        "rmsprop",
+        "hard_coded_epsilon",
+        _rule("rmsprop", rmsprop_hard_coded_epsilon),
+        ("trajectory",),
+        diagnosis=("forward_mismatch",),
     ),
     Mutant(
         "adam",

@@ -17,6 +17,11 @@ from gradverify.core.sampling import Sample
 from gradverify.core.spec import OpSpec, Variant
 from gradverify.core.status import Status
 
+LOOKALIKE_MARGIN = 10.0
+"""A lookalike bug names a failure only when it explains the difference: every failing
+quantity's error is at least this many times smaller under it. A difference just beyond the
+tolerance (a hard-coded epsilon) can fall within it under a lookalike it does not follow."""
+
 NUMERICAL = frozenset({"nonfinite", "exception", "forward_mismatch", "grad_mismatch", "grad_localized", "precision"})
 """What extreme values can do to right code (log(0), 0 / 0, a clipped log); a named bug (a
 scale, a sign, a transpose), a bad return or a bad shape stays what it is."""
@@ -101,6 +106,8 @@ def with_conventions(
             if other.bug is None and spec.edition is None and left < fewest:
                 closest, fewest = other, left
             continue
+        if other.bug is not None and not _explains(tried, failing):
+            continue
         if other.bug is None and spec.edition is None:
             return [r.replace(convention=other.label()) for r in tried]
         if other.bug is not None:
@@ -131,3 +138,14 @@ def with_conventions(
     if quick:
         records = under(primary)
     return records  # labelled with the expected convention in check_case
+
+
+def _explains(tried: list[Record], failing: list[Record]) -> bool:
+    """Whether every failing quantity's error under the tried convention is ``LOOKALIKE_MARGIN``
+    times smaller than it was (an error that cannot be measured does not count against it)."""
+    before = {r.quantity: r.rel_err for r in failing}
+    for r in tried:
+        was = before.get(r.quantity)
+        if was is not None and r.rel_err is not None and r.rel_err * LOOKALIKE_MARGIN > was:
+            return False
+    return True
