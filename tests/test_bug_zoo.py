@@ -47,3 +47,12 @@ def test_wrong_forward_is_blamed_on_the_forward_pass() -> None:
     grads = [r for r in records if r.quantity == "dW"]
     assert all(r.status == "pass" for r in grads)
     assert any(r.status == "fail" for r in records if r.quantity == "loss")
+
+
+def test_a_factor_indistinguishable_from_one_is_not_stated() -> None:
+    # an output off by a hard-coded epsilon is, to six digits, 1 times the reference: saying so
+    # explains nothing
+    (mutant,) = [m for m in MUTANTS if (m.op, m.name) == ("rmsprop", "hard_coded_epsilon")]
+    messages = [r.message or "" for r in run_mutant(mutant) if r.status == "fail"]
+    assert messages and all("differs from the reference" in m for m in messages)
+    assert not any("is 1 times the reference" in m for m in messages)

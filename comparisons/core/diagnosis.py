@@ -225,7 +225,9 @@ def output(quantity: str, a: np.ndarray, r: np.ndarray, bound: float, sample: Sa
     else:
         where = f"in {bad.mean():.0%} of its entries"
     c = _factor(a, r)
-    factor = f"; it is {c:.6g} times the reference" if np.isfinite(c) and c != 0 and _fits(a, c * r, bound) else ""
+    # a factor that prints as 1 says nothing (the output is off, not scaled)
+    scaled = np.isfinite(c) and c != 0 and f"{c:.6g}" != "1" and _fits(a, c * r, bound)
+    factor = f"; it is {c:.6g} times the reference" if scaled else ""
     return Finding(FORWARD_MISMATCH, f"{quantity} differs from the reference {where}{factor}.")
 
 
