@@ -76,17 +76,17 @@ def batchnorm_test(
     return F.batch_norm(x, running_mean, running_var, gamma, beta, training=False, eps=eps)
 
 
-def batchnorm_test_eps_elsewhere(
-    x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Tensor, running_var: Tensor, eps: float | None
+def batchnorm_test_eps_added_to_root(
+    x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Tensor, running_var: Tensor, eps: float = 1e-5
 ) -> Tensor:
     """
-    Test-mode batch normalization as lookalike code writes it: epsilon added to the root,
-    ``(x - running_mean) / (sqrt(running_var) + eps)``, or left out when ``eps`` is None.
+    Test-mode batch normalization as lookalike code writes it, epsilon added to the root:
+    ``(x - running_mean) / (sqrt(running_var) + eps)``. (Code that leaves epsilon out is
+    ``batchnorm_test`` at ``eps=0``.)
 
     Inputs and output: as in ``batchnorm_test``.
     """
-    root = running_var.sqrt() if eps is None else running_var.sqrt() + eps
-    return gamma * (x - running_mean) / root + beta
+    return gamma * (x - running_mean) / (running_var.sqrt() + eps) + beta
 
 
 def layernorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:

@@ -218,22 +218,25 @@ def affine_norm_kinks(s: Sample, band: float, norm: str) -> dict[str, np.ndarray
     return masks
 
 
-def _test_mode_eps_elsewhere(t: dict[str, Any], eps: float | None) -> Any:
+def _test_mode(t: dict[str, Any], reference: Any, eps: float | None = None) -> Any:
+    """``reference`` (a test-mode batchnorm) on the sample's running statistics, with its own
+    eps unless ``eps`` is given."""
     mean, var = _running(t["bn_param"], t["x"].shape[1])
-    return ref.batchnorm_test_eps_elsewhere(t["x"], t["gamma"], t["beta"], mean, var, eps)
+    eps = t["bn_param"].get("eps", 1e-5) if eps is None else eps
+    return reference(t["x"], t["gamma"], t["beta"], mean, var, eps)
 
 
 TEST_EPS_ADDED_TO_ROOT = Convention(
     "eps_added_to_root",
     "test mode divides by sqrt(running_var) + eps",
-    reference=lambda t: _test_mode_eps_elsewhere(t, t["bn_param"].get("eps", 1e-5)),
+    reference=lambda t: _test_mode(t, ref.batchnorm_test_eps_added_to_root),
     bug="Test mode adds eps to the root, (x - running_mean) / (sqrt(running_var) + eps), where the course (and "
     "train mode) divide by sqrt(running_var + eps): the network computes another function at test time.",
 )
 TEST_EPS_LEFT_OUT = Convention(
     "eps_left_out",
     "test mode divides by sqrt(running_var)",
-    reference=lambda t: _test_mode_eps_elsewhere(t, None),
+    reference=lambda t: _test_mode(t, ref.batchnorm_test, eps=0.0),
     bug="Test mode leaves eps out, (x - running_mean) / sqrt(running_var), where the course (and train mode) "
     "divide by sqrt(running_var + eps): the network computes another function at test time, and a zero "
     "running variance divides by zero.",
@@ -267,9 +270,7 @@ SPECS = (
         name="batchnorm_test_mode",
         family="normalization",
         variants=(Variant("vectorized", ForwardBackward(impl.batchnorm_forward, None, (*XGB, "bn_param"), wrt=())),),
-        reference=lambda t: ref.batchnorm_test(
-            t["x"], t["gamma"], t["beta"], *_running(t["bn_param"], t["x"].shape[1]), t["bn_param"].get("eps", 1e-5)
-        ),
+        reference=lambda t: _test_mode(t, ref.batchnorm_test),
         sample=lambda rng, case: batchnorm_sample(rng, case, mode="test"),
         outputs={"out": RANDOM_UPSTREAM},
         wrt=(),
